@@ -1,0 +1,5 @@
+"""``python -m icestatus`` runs the command-line interface."""
+
+from icestatus.cli import main
+
+main()

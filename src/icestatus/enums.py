@@ -1,0 +1,86 @@
+"""Vocabulary shared by the models and the CLI.
+
+Kept free of pydantic so that the CLI can build its options (and answer ``--help``)
+without importing the validation machinery.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Model(str, Enum):
+    """The three 287(g) agreement models."""
+
+    task_force = "task_force"
+    jail_enforcement = "jail_enforcement"
+    warrant_service = "warrant_service"
+
+    @property
+    def label(self) -> str:
+        return MODEL_LABELS[self]
+
+
+MODEL_LABELS: dict[Model, str] = {
+    Model.task_force: "Task Force Model",
+    Model.jail_enforcement: "Jail Enforcement Model",
+    Model.warrant_service: "Warrant Service Officer",
+}
+
+
+class EventKind(str, Enum):
+    """What happened to one agreement (one agency, one model).
+
+    The order of the members is the order in which events dated the same day are
+    applied (see ``replay.KIND_ORDER``): an agency can apply and sign on one day,
+    sign and be paused on one day, but never the other way round.
+    """
+
+    applied = "applied"          # application filed; the agreement is pending
+    withdrawn = "withdrawn"      # a pending application ended without a signing
+    signed = "signed"            # the agreement is in force (a later one renews it)
+    corrected = "corrected"      # the signing date was corrected (see Event.signed)
+    moa_linked = "moa_linked"    # the signed MOA document's address became known or changed
+    paused = "paused"            # the agency put an active agreement on hold
+    resumed = "resumed"          # a paused agreement is active again
+    terminated = "terminated"    # the agreement ended (by the agency or ICE)
+    delisted = "delisted"        # ICE stopped listing an agreement it had listed
+
+
+class Status(str, Enum):
+    """Where one agreement stands on a date."""
+
+    active = "active"
+    paused = "paused"
+    pending = "pending"
+
+
+class SourceKind(str, Enum):
+    ice_sheet = "ice_sheet"
+    news = "news"
+    press_release = "press_release"
+    records = "records"
+    statute = "statute"
+    other = "other"
+
+
+class SheetKind(str, Enum):
+    """The two spreadsheets ICE publishes."""
+
+    participating = "participating"
+    pending = "pending"
+
+
+class PolicyKind(str, Enum):
+    """A state's stance on 287(g) agreements, as a sourced fact."""
+
+    ban = "ban"                  # state law or directive forbids such agreements
+    mandate = "mandate"          # state law requires some agencies to join
+    none_in_force = "none_in_force"  # reported: no agency of the state takes part
+    other = "other"
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
