@@ -1,0 +1,316 @@
+"""The ``icestatus`` command line: parse options, call the core, render, print.
+
+Each query command runs load -> replay -> filter -> render. The core is imported
+inside the commands so that ``icestatus --help`` does not pay for pydantic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from icestatus.enums import Model, OutputFormat, Status
+from icestatus.errors import ExitCode, IcestatusError, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from rich.console import RenderableType
+
+    from icestatus.models import Registry
+
+ENV_DEBUG = "ICESTATUS_DEBUG"
+ENV_TODAY = "ICESTATUS_TODAY"
+
+
+def _error_line(message: str) -> None:
+    from icestatus.render import inert
+
+    typer.echo(f"icestatus: error: {inert(message)}", err=True)
+
+
+def warn(message: str) -> None:
+    from icestatus.render import inert
+
+    typer.echo(f"icestatus: warning: {inert(message)}", err=True)
+
+
+class IcestatusGroup(TyperGroup):
+    """The error boundary: expected errors become one line and an exit code;
+    anything else is a bug, reported as such (traceback with ICESTATUS_DEBUG=1)."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except IcestatusError as exc:
+            _error_line(str(exc))
+            raise typer.Exit(int(exc.exit_code)) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            typer.echo("icestatus: interrupted", err=True)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except Exception as exc:
+            if os.environ.get(ENV_DEBUG):
+                raise
+            _error_line(
+                f"unexpected {type(exc).__name__}: {exc}. This is a bug in icestatus; "
+                f"run again with {ENV_DEBUG}=1 to see the traceback and report it"
+            )
+            raise typer.Exit(int(ExitCode.BUG)) from None
+
+
+app = typer.Typer(
+    name="icestatus",
+    cls=IcestatusGroup,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=(
+        "Which law-enforcement agencies take part in ICE's 287(g) program: today, on any "
+        "past date, and how each one got there. Answers come from a dated, sourced event "
+        "log (the bundled registry, or --registry FILE) replayed to the date asked."
+    ),
+    epilog="Examples: icestatus list --state ME · icestatus as-of 2025-05-01 --format json · icestatus history wells",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"icestatus {version('icestatus')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Which agencies take part in ICE's 287(g) program, on any date, and how they got there."""
+
+
+# ---------------------------------------------------------------- shared options
+
+RegistryOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--registry", "-r", envvar="ICESTATUS_REGISTRY", show_default=False,
+        help="Registry file to read (default: the bundled national registry).",
+    ),
+]
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", case_sensitive=False, help="table for people; json or csv for scripts."),
+]
+StateOpt = Annotated[
+    Optional[str], typer.Option("--state", "-s", help="State: USPS code or name (ME, me, Maine).", show_default=False)
+]
+ModelOpt = Annotated[
+    Optional[list[Model]],
+    typer.Option("--model", "-m", case_sensitive=False, help="Only this model (repeatable).", show_default=False),
+]
+StatusOpt = Annotated[
+    Optional[list[Status]],
+    typer.Option("--status", case_sensitive=False, help="Only this status (repeatable).", show_default=False),
+]
+TypeOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--type", "-t", help="Only this agency type as ICE prints it: County, Municipality, 'State Agency' (repeatable).", show_default=False),
+]
+
+
+def parse_date(text: str, what: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"bad {what} {text!r}: use YYYY-MM-DD, e.g. 2025-05-01") from None
+
+
+def today() -> dt.date:
+    """Today, or ``$ICESTATUS_TODAY`` (YYYY-MM-DD) for reproducible scripts and docs."""
+    fixed = os.environ.get(ENV_TODAY)
+    return parse_date(fixed, ENV_TODAY) if fixed else dt.date.today()
+
+
+def open_registry(path: Path | None) -> Registry:
+    from icestatus.registry import load_registry, resolve_registry_path
+
+    return load_registry(resolve_registry_path(path))
+
+
+def emit(
+    fmt: OutputFormat,
+    rows: Sequence[dict[str, Any]] | dict[str, Any],
+    columns: Sequence[str],
+    table: Callable[[], RenderableType],
+) -> None:
+    """Print *rows* as JSON or CSV, or the Rich renderable *table* builds."""
+    from icestatus import render
+
+    if fmt is OutputFormat.json:
+        typer.echo(render.to_json(rows))
+    elif fmt is OutputFormat.csv:
+        if isinstance(rows, dict):
+            raise UsageError("this command has no CSV form; use --format json or table")
+        typer.echo(render.to_csv(rows, columns), nl=False)
+    else:
+        print_table(table())
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    # Rich itself drops colour when stdout is not a terminal or NO_COLOR is set.
+    return Console(highlight=False, emoji=False)
+
+
+def print_table(renderable: RenderableType) -> None:
+    console().print(renderable)
+
+
+def _describe_filters(state: str | None, models: Sequence[Model], statuses: Sequence[Status], types: Sequence[str]) -> str:
+    from icestatus.states import state_name
+
+    parts = []
+    if state:
+        parts.append(state_name(state))
+    if models:
+        parts.append("model " + ", ".join(m.label for m in models))
+    if statuses:
+        parts.append("status " + ", ".join(s.value for s in statuses))
+    if types:
+        parts.append("type " + ", ".join(types))
+    return " · ".join(parts)
+
+
+def _agreements(
+    date: dt.date, registry_path: Path | None, fmt: OutputFormat, state: str | None,
+    models: Sequence[Model], statuses: Sequence[Status], types: Sequence[str],
+) -> None:
+    from icestatus import render
+    from icestatus.query import coverage_warning, filter_states
+    from icestatus.replay import replay
+    from icestatus.states import parse_state, state_name
+
+    code = parse_state(state) if state else None
+    registry = open_registry(registry_path)
+    warning = coverage_warning(registry, date)
+    if warning:
+        warn(warning)
+    states = filter_states(replay(registry, date), state=code, models=models, statuses=statuses, types=types)
+    rows = render.agreement_rows(states)
+    if fmt is OutputFormat.table and not states:
+        if statuses and set(statuses) == {Status.pending}:
+            what = "applications pending"
+        elif statuses:
+            what = " or ".join(s.value for s in statuses)
+        else:
+            what = "in force"
+        message = render.empty_message(what, state_name(code) if code else None, date.isoformat())
+        if not statuses:
+            message = message.rstrip(".") + " (and none pending)."
+        typer.echo(message)
+        return
+    filters = _describe_filters(code, models, statuses, types)
+    title = f"287(g) agreements on {date}" + (f" · {filters}" if filters else "")
+    sources = {s.id: s for s in registry.sources}
+    emit(fmt, rows, render.AGREEMENT_COLUMNS,
+         lambda: render.agreements_table(states, title, sources, width=console().width))
+
+
+@app.command("list")
+def list_(
+    state: StateOpt = None,
+    model: ModelOpt = None,
+    status: StatusOpt = None,
+    type_: TypeOpt = None,
+    format_: FormatOpt = OutputFormat.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Agreements in force (active or paused) and pending today.
+
+    Example: icestatus list --state ME --format json
+    """
+    _agreements(today(), registry, format_, state, model or [], status or [], type_ or [])
+
+
+@app.command("as-of")
+def as_of(
+    date: Annotated[str, typer.Argument(help="The date, YYYY-MM-DD: the answer is as of the end of that day.", show_default=False)],
+    state: StateOpt = None,
+    model: ModelOpt = None,
+    status: StatusOpt = None,
+    type_: TypeOpt = None,
+    format_: FormatOpt = OutputFormat.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Agreements in force and pending at the end of DATE.
+
+    Example: icestatus as-of 2025-05-01 --state Maine
+    """
+    _agreements(parse_date(date), registry, format_, state, model or [], status or [], type_ or [])
+
+
+@app.command()
+def history(
+    agency: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="Agency name (typos forgiven), alias or id.", show_default=False)],
+    state: StateOpt = None,
+    format_: FormatOpt = OutputFormat.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Every event of one agency in date order, each with its sources.
+
+    Example: icestatus history wells   (or: icestatus history "jim wells" --state TX)
+    """
+    from icestatus import render
+    from icestatus.query import find_department
+    from icestatus.replay import history as events_of
+    from icestatus.states import parse_state
+
+    code = parse_state(state) if state else None
+    reg = open_registry(registry)
+    match = find_department(reg, agency, code)
+    events = events_of(reg, match.department.id)
+    sources = {s.id: s for s in reg.sources}
+    doc = {
+        "department": render.department_row(match.department),
+        "events": [render.event_row(e, sources) for e in events],
+        "also_matched": [render.department_row(d) for d in match.also],
+    }
+    emit(format_, doc, (), lambda: render.history_view(match.department, events, sources, match.also))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the registry format (generated from the models)."""
+    import json
+
+    from icestatus.models import Registry
+
+    typer.echo(json.dumps(Registry.model_json_schema(), indent=2))
+
+
+def fail(message: str, code: ExitCode = ExitCode.DATA) -> NoReturn:
+    _error_line(message)
+    raise typer.Exit(int(code))
+
+
+def main() -> None:
+    app(prog_name="icestatus")
+
+
+# Commands that live in their own modules register themselves on `app` when imported.
+from icestatus import cli_ingest, cli_reports  # noqa: E402,F401
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,357 @@
+"""Load, check, merge and save registry files.
+
+Loading validates straight from bytes (pydantic-core's JSON parser, no ``json.load``
+pass) and turns every failure into one ``RegistryError`` line naming the file, the
+JSON path and the record. Saving is atomic (temporary file, fsync, rename) and keeps
+the previous version beside the file as ``<name>.bak``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from icestatus.errors import LockError, RegistryError
+from icestatus.models import SCHEMA_VERSION, Department, Event, Registry
+
+ENV_REGISTRY = "ICESTATUS_REGISTRY"
+ENV_MAX_BYTES = "ICESTATUS_MAX_REGISTRY_BYTES"
+DEFAULT_MAX_BYTES = 1 << 30  # 1 GiB: far above any real registry, below what would exhaust memory
+BUNDLED_NAME = "agreements.json"
+
+
+def bundled_registry_path() -> Path:
+    """The registry shipped with the package (``data/agreements.json`` in the repo)."""
+    installed = Path(__file__).with_name("data") / BUNDLED_NAME
+    if installed.is_file():
+        return installed
+    # Running from a source checkout (editable install): the repo keeps it at data/.
+    return Path(__file__).resolve().parents[2] / "data" / BUNDLED_NAME
+
+
+def resolve_registry_path(option: Path | None) -> Path:
+    """``--registry`` if given, else ``$ICESTATUS_REGISTRY``, else the bundled registry."""
+    if option is not None:
+        return option
+    env = os.environ.get(ENV_REGISTRY)
+    return Path(env) if env else bundled_registry_path()
+
+
+def max_registry_bytes() -> int:
+    raw = os.environ.get(ENV_MAX_BYTES)
+    if not raw:
+        return DEFAULT_MAX_BYTES
+    try:
+        return int(raw)
+    except ValueError:
+        raise RegistryError(f"{ENV_MAX_BYTES}={raw!r} is not a number of bytes") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One integrity problem: where (a JSON path such as ``events[12].date``) and what."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def read_registry_bytes(path: Path) -> bytes:
+    """The file's bytes, or a RegistryError that says what is wrong with the path."""
+    limit = max_registry_bytes()
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise RegistryError(f"{path}: is a directory, not a registry file")
+        if size > limit:
+            raise RegistryError(
+                f"{path}: {size:,} bytes is over the {limit:,}-byte limit "
+                f"(raise it with {ENV_MAX_BYTES}=<bytes>)"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise RegistryError(
+            f"{path}: no such registry (create one with `icestatus init {path}`)"
+        ) from None
+    except PermissionError:
+        raise RegistryError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def parse_registry(data: bytes, path: Path) -> Registry:
+    """Validate *data* as a registry; *path* only names the file in errors."""
+    if not data.strip():
+        raise RegistryError(f"{path}: empty file, not a registry")
+    try:
+        registry = Registry.model_validate_json(data)
+    except ValidationError as exc:
+        raise RegistryError(_describe_validation_error(exc, data, path)) from None
+    problems = check_records(registry)
+    if problems:
+        more = f" (and {len(problems) - 1} more; see `icestatus validate {path}`)" if len(problems) > 1 else ""
+        raise RegistryError(f"{path}: {problems[0]}{more}")
+    if not events_sorted(registry.events):
+        # Hand-edited files may append out of order; a stable sort keeps same-day order.
+        registry = registry.model_copy(update={"events": sort_events(registry.events)})
+    return registry
+
+
+def load_registry(path: Path) -> Registry:
+    return parse_registry(read_registry_bytes(path), path)
+
+
+def json_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _describe_validation_error(exc: ValidationError, data: bytes, path: Path) -> str:
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    if first["type"] == "json_invalid":
+        return f"{path}: not valid JSON: {first['msg'].removeprefix('Invalid JSON: ')}"
+    loc = tuple(first["loc"])
+    record = _record_label(data, loc)
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    value = ""
+    if first["type"] not in {"missing", "extra_forbidden"} and "input" in first:
+        shown = repr(first["input"])
+        value = f" (got {shown[:60] + '…' if len(shown) > 60 else shown})"
+    if first["type"] == "extra_forbidden":
+        return f"{path}: {json_path(loc)}{record}: unknown field{more}"
+    return f"{path}: {json_path(loc)}{record}: {first['msg']}{value}{more}"
+
+
+def _record_label(data: bytes, loc: tuple[int | str, ...]) -> str:
+    """`` (department 'me-wells-…')`` for errors inside a record, when it can be told."""
+    if len(loc) < 2 or not isinstance(loc[1], int):
+        return ""
+    try:
+        record = json.loads(data)[loc[0]][loc[1]]
+    except (ValueError, LookupError, TypeError, RecursionError):
+        return ""
+    if not isinstance(record, dict):
+        return ""
+    for key in ("id", "department_id", "state"):
+        value = record.get(key)
+        if isinstance(value, str):
+            return f" ({key} {value[:80]!r})"
+    return ""
+
+
+def check_records(registry: Registry) -> list[Problem]:
+    """Rules that span records or fields, checked in one pass over each collection:
+    unique ids, known references, windows that close, and the fields some kinds need."""
+    problems: list[Problem] = []
+    source_ids: set[str] = set()
+    for i, src in enumerate(registry.sources):
+        if src.id in source_ids:
+            problems.append(Problem(f"sources[{i}].id", f"duplicate source id {src.id!r}"))
+        source_ids.add(src.id)
+    dept_ids: set[str] = set()
+    for i, dept in enumerate(registry.departments):
+        if dept.id in dept_ids:
+            problems.append(Problem(f"departments[{i}].id", f"duplicate department id {dept.id!r}"))
+        dept_ids.add(dept.id)
+    for kind, cov in registry.coverage.items():
+        for field in ("first_source", "last_source"):
+            if getattr(cov, field) not in source_ids:
+                problems.append(
+                    Problem(f"coverage.{kind.value}.{field}", f"unknown source {getattr(cov, field)!r}")
+                )
+    for i, ev in enumerate(registry.events):
+        where = f"events[{i}]"
+        if ev.department_id not in dept_ids:
+            problems.append(Problem(f"{where}.department_id", f"unknown department {ev.department_id!r}"))
+        for j, sid in enumerate(ev.sources):
+            if sid not in source_ids:
+                problems.append(Problem(f"{where}.sources[{j}]", f"unknown source {sid!r} ({ev.department_id})"))
+        if ev.not_before is not None and ev.not_before > ev.date:
+            problems.append(
+                Problem(f"{where}.not_before", f"{ev.not_before} is after date {ev.date} ({ev.department_id})")
+            )
+        if ev.kind == "corrected" and ev.signed is None:
+            problems.append(Problem(f"{where}.signed", f"a 'corrected' event needs the corrected signing date ({ev.department_id})"))
+        if ev.kind == "moa_linked" and ev.moa_url is None:
+            problems.append(Problem(f"{where}.moa_url", f"a 'moa_linked' event needs moa_url ({ev.department_id})"))
+    for i, pol in enumerate(registry.policies):
+        for j, sid in enumerate(pol.sources):
+            if sid not in source_ids:
+                problems.append(Problem(f"policies[{i}].sources[{j}]", f"unknown source {sid!r} ({pol.state})"))
+        if pol.not_before is not None and pol.not_before > pol.date:
+            problems.append(Problem(f"policies[{i}].not_before", f"{pol.not_before} is after date {pol.date} ({pol.state})"))
+    return problems
+
+
+def events_sorted(events: tuple[Event, ...]) -> bool:
+    return all(a.date <= b.date for a, b in zip(events, events[1:]))
+
+
+def sort_events(events: tuple[Event, ...] | list[Event]) -> tuple[Event, ...]:
+    """Date order; events of the same day keep the order in which they were recorded."""
+    return tuple(sorted(events, key=lambda e: e.date))
+
+
+def empty_registry(title: str = "icestatus registry") -> Registry:
+    return Registry(schema_version=SCHEMA_VERSION, title=title)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def dump_registry(registry: Registry) -> bytes:
+    """Stable, diff-friendly JSON: one record per line, default fields left out."""
+    doc: dict[str, Any] = registry.model_dump(mode="json", exclude_defaults=True)
+    doc["schema_version"] = registry.schema_version
+    lines = ["{"]
+    head = [k for k in ("schema_version", "title", "coverage") if k in doc]
+    for key in head:
+        lines.append(f"{json.dumps(key)}: {json.dumps(doc[key], ensure_ascii=False, sort_keys=True)},")
+    collections = [k for k in ("sources", "departments", "policies", "events") if k in doc]
+    for n, key in enumerate(collections):
+        items = doc[key]
+        lines.append(f"{json.dumps(key)}: [")
+        lines.extend(
+            json.dumps(item, ensure_ascii=False) + ("," if i < len(items) - 1 else "")
+            for i, item in enumerate(items)
+        )
+        lines.append("]" + ("," if n < len(collections) - 1 else ""))
+    if lines[-1].endswith(","):
+        lines[-1] = lines[-1][:-1]
+    lines.append("}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def save_registry(registry: Registry, path: Path, *, backup: bool = True) -> None:
+    """Write atomically: a reader sees the old file or the new one, never a mix.
+
+    The previous version, if any, is kept as ``<path>.bak`` (itself replaced atomically).
+    """
+    data = dump_registry(registry)
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if backup and path.is_file():
+        _atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
+    _atomic_write(path, data, directory)
+
+
+def _atomic_write(path: Path, data: bytes, directory: Path | None = None) -> None:
+    directory = directory or (path.parent if str(path.parent) else Path("."))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+ENV_LOCK_TIMEOUT = "ICESTATUS_LOCK_TIMEOUT"
+
+
+@contextmanager
+def registry_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold ``<path>.lock`` while writing; wait up to *timeout* seconds for another writer."""
+    from filelock import FileLock, Timeout
+
+    if timeout is None:
+        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, "30"))
+    lock = FileLock(str(path) + ".lock")
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise LockError(
+            f"{path}: another icestatus process is writing this registry "
+            f"(waited {timeout:g} s for {path}.lock; set {ENV_LOCK_TIMEOUT} to wait longer)"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+# ---------------------------------------------------------------- merging
+
+
+def merge_registries(base: Registry, extra: Registry) -> Registry:
+    """Add *extra*'s sources, departments, events and policies to *base*.
+
+    Records already present are not duplicated: a source or department with the same
+    id is kept once (department aliases are united), and an event with the same
+    agency, model, kind and date as one already recorded only adds its sources to it.
+    Raises RegistryError when the same id means two different things.
+    """
+    sources = {s.id: s for s in base.sources}
+    for src in extra.sources:
+        if src.id in sources and sources[src.id] != src:
+            raise RegistryError(f"source {src.id!r} differs between the registries being merged")
+        sources.setdefault(src.id, src)
+    depts = {d.id: d for d in base.departments}
+    for dept in extra.departments:
+        old = depts.get(dept.id)
+        if old is None:
+            depts[dept.id] = dept
+            continue
+        if (old.name, old.state) != (dept.name, dept.state) and dept.name not in old.aliases:
+            aliases = tuple(dict.fromkeys([*old.aliases, dept.name, *dept.aliases]))
+        else:
+            aliases = tuple(dict.fromkeys([*old.aliases, *dept.aliases]))
+        depts[dept.id] = Department(
+            id=old.id, name=old.name, state=old.state, type=old.type or dept.type,
+            county=old.county or dept.county, aliases=tuple(a for a in aliases if a != old.name),
+        )
+    events = list(base.events)
+    index = {(e.department_id, e.model, e.kind, e.date): i for i, e in enumerate(events)}
+    for ev in extra.events:
+        i = index.get((ev.department_id, ev.model, ev.kind, ev.date))
+        if i is None:
+            index[(ev.department_id, ev.model, ev.kind, ev.date)] = len(events)
+            events.append(ev)
+            continue
+        old_ev = events[i]
+        merged_sources = tuple(dict.fromkeys([*old_ev.sources, *ev.sources]))
+        note = old_ev.note if not ev.note or ev.note == old_ev.note else (
+            f"{old_ev.note} {ev.note}" if old_ev.note else ev.note
+        )
+        events[i] = Event(**{**_event_fields(old_ev), "sources": merged_sources, "note": note})
+    policies = list(base.policies)
+    policies.extend(p for p in extra.policies if p not in policies)
+    return base.model_copy(
+        update={
+            "sources": tuple(sources.values()),
+            "departments": tuple(sorted(depts.values(), key=lambda d: d.id)),
+            "events": sort_events(events),
+            "policies": tuple(policies),
+        }
+    )
+
+
+def _event_fields(ev: Event) -> dict[str, Any]:
+    return {f: getattr(ev, f) for f in ev.__dataclass_fields__}

@@ -1,0 +1,163 @@
+"""Replay a registry's events up to a date: which agreements are in force or pending.
+
+Replay is a fold over the date-sorted events (``registry.events`` is kept sorted),
+stopping at the first event after the date asked. It never fails: an event that makes
+no sense where it stands (``resumed`` while not paused) changes nothing, and
+``icestatus validate`` reports it.
+
+Rules (documented in the README):
+
+* An agreement is one agency + one model. ``signed`` puts it in force (a second
+  ``signed`` while in force is a renewal); ``paused``/``resumed`` toggle it;
+  ``terminated`` and ``delisted`` end it. ``corrected`` changes its signing date,
+  ``moa_linked`` its MOA address.
+* An application (status ``pending``) is tracked apart from the agreement, because
+  ICE lists some agencies as pending and participating for the same model at once
+  (a renewal). ``applied`` opens it; ``withdrawn`` ends it; ``signed`` closes it.
+* Events of the same day apply in the order they were recorded.
+* A fact known only to a window (``not_before`` .. ``date``) counts from ``date``;
+  the result carries ``since_not_before`` so it is shown as approximate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from icestatus.enums import EventKind, Model, Status
+from icestatus.models import Department, Event, Registry
+
+AgreementKey = tuple[str, Model]
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementState:
+    """One agreement (or application) as it stands at the end of a day."""
+
+    department: Department
+    model: Model
+    status: Status
+    since: dt.date               # when the current status began (window end if approximate)
+    since_not_before: dt.date | None  # window start when ``since`` is only known to a window
+    signed: dt.date | None       # the signing date (after corrections); None for pending
+    event: Event                 # the event behind the current status
+    moa_url: str | None = None
+    moa_pending: bool = False
+
+    @property
+    def approximate(self) -> bool:
+        return self.since_not_before is not None
+
+    @property
+    def source(self) -> str:
+        return self.event.sources[0]
+
+
+class _Agreement:
+    __slots__ = ("status", "event", "since", "since_not_before", "signed", "moa_url", "moa_pending")
+
+    def __init__(self, ev: Event) -> None:
+        self.moa_url: str | None = None
+        self.moa_pending = False
+        self.sign(ev)
+
+    def sign(self, ev: Event) -> None:
+        self.status = Status.active
+        self.set_status_event(ev)
+        self.signed: dt.date = ev.signed or ev.date
+        if ev.moa_url is not None:
+            self.moa_url, self.moa_pending = ev.moa_url, False
+        elif ev.moa_pending:
+            self.moa_pending = True
+
+    def set_status_event(self, ev: Event) -> None:
+        self.event = ev
+        self.since = ev.date
+        self.since_not_before = ev.not_before
+
+
+def fold(events: tuple[Event, ...] | list[Event], as_of: dt.date | None = None) -> tuple[
+    dict[AgreementKey, _Agreement], dict[AgreementKey, Event]
+]:
+    """Agreements in force and open applications after the events dated <= *as_of*."""
+    agreements: dict[AgreementKey, _Agreement] = {}
+    applications: dict[AgreementKey, Event] = {}
+    for ev in events:
+        if as_of is not None and ev.date > as_of:
+            break  # events are date-sorted
+        key = (ev.department_id, ev.model)
+        kind = ev.kind
+        if kind is EventKind.applied:
+            applications[key] = ev
+        elif kind is EventKind.withdrawn:
+            applications.pop(key, None)
+        elif kind is EventKind.signed:
+            applications.pop(key, None)
+            ag = agreements.get(key)
+            if ag is None:
+                agreements[key] = _Agreement(ev)
+            else:
+                ag.sign(ev)
+        elif kind is EventKind.corrected:
+            ag = agreements.get(key)
+            if ag is not None and ev.signed is not None:
+                if ag.status is Status.active and ag.event.kind is EventKind.signed and ag.since == ag.signed:
+                    ag.since = ev.signed
+                ag.signed = ev.signed
+        elif kind is EventKind.moa_linked:
+            ag = agreements.get(key)
+            if ag is not None:
+                ag.moa_url, ag.moa_pending = ev.moa_url, False
+        elif kind is EventKind.paused:
+            ag = agreements.get(key)
+            if ag is not None and ag.status is Status.active:
+                ag.status = Status.paused
+                ag.set_status_event(ev)
+        elif kind is EventKind.resumed:
+            ag = agreements.get(key)
+            if ag is not None and ag.status is Status.paused:
+                ag.status = Status.active
+                ag.set_status_event(ev)
+        elif kind is EventKind.terminated or kind is EventKind.delisted:
+            agreements.pop(key, None)
+    return agreements, applications
+
+
+def replay(registry: Registry, as_of: dt.date | None = None) -> list[AgreementState]:
+    """The agreements in force (active or paused) and pending at the end of *as_of*
+    (``None``: after every event), sorted by state, agency name and model."""
+    agreements, applications = fold(registry.events, as_of)
+    if not agreements and not applications:
+        return []
+    departments = {d.id: d for d in registry.departments}
+    out: list[AgreementState] = []
+    for (dept_id, model), ag in agreements.items():
+        out.append(
+            AgreementState(
+                department=departments[dept_id], model=model, status=ag.status,
+                since=ag.since, since_not_before=ag.since_not_before, signed=ag.signed,
+                event=ag.event, moa_url=ag.moa_url, moa_pending=ag.moa_pending,
+            )
+        )
+    for (dept_id, model), ev in applications.items():
+        out.append(
+            AgreementState(
+                department=departments[dept_id], model=model, status=Status.pending,
+                since=ev.date, since_not_before=ev.not_before, signed=None, event=ev,
+            )
+        )
+    out.sort(key=_order)
+    return out
+
+
+_MODEL_ORDER = {m: i for i, m in enumerate(Model)}
+_STATUS_ORDER = {s: i for i, s in enumerate(Status)}
+
+
+def _order(a: AgreementState) -> tuple[str, str, int, int]:
+    return (a.department.state, a.department.name.casefold(), _MODEL_ORDER[a.model], _STATUS_ORDER[a.status])
+
+
+def history(registry: Registry, department_id: str) -> list[Event]:
+    """Every event of one agency, in the order replay applies them."""
+    return [e for e in registry.events if e.department_id == department_id]
