@@ -309,7 +309,7 @@ def main() -> None:
 
 
 # Commands that live in their own modules register themselves on `app` when imported.
-from icestatus import cli_ingest, cli_reports  # noqa: E402,F401
+from icestatus import cli_ingest, cli_moa, cli_reports  # noqa: E402,F401
 
 
 if __name__ == "__main__":

@@ -1,0 +1,3 @@
+"""Commands registered on ``icestatus.cli.app`` (imported at the end of cli.py)."""
+
+from __future__ import annotations
