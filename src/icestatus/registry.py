@@ -127,10 +127,11 @@ def _describe_validation_error(exc: ValidationError, data: bytes, path: Path) ->
     record = _record_label(data, loc)
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     value = ""
-    if first["type"] not in {"missing", "extra_forbidden"} and "input" in first:
+    unknown_field = first["type"] in {"extra_forbidden", "unexpected_keyword_argument"}
+    if first["type"] != "missing" and not unknown_field and "input" in first:
         shown = repr(first["input"])
         value = f" (got {shown[:60] + '…' if len(shown) > 60 else shown})"
-    if first["type"] == "extra_forbidden":
+    if unknown_field:
         return f"{path}: {json_path(loc)}{record}: unknown field{more}"
     return f"{path}: {json_path(loc)}{record}: {first['msg']}{value}{more}"
 
