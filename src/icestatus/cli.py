@@ -209,16 +209,13 @@ def _agreements(
     states = filter_states(replay(registry, date), state=code, models=models, statuses=statuses, types=types)
     rows = render.agreement_rows(states)
     if fmt is OutputFormat.table and not states:
+        place = f" in {state_name(code)}" if code else ""
         if statuses and set(statuses) == {Status.pending}:
-            what = "applications pending"
+            typer.echo(f"No pending 287(g) applications{place} on {date}.")
         elif statuses:
-            what = " or ".join(s.value for s in statuses)
+            typer.echo(render.empty_message(" or ".join(s.value for s in statuses), place, date))
         else:
-            what = "in force"
-        message = render.empty_message(what, state_name(code) if code else None, date.isoformat())
-        if not statuses:
-            message = message.rstrip(".") + " (and none pending)."
-        typer.echo(message)
+            typer.echo(render.empty_message("in force", place, date).rstrip(".") + " (and none pending).")
         return
     filters = _describe_filters(code, models, statuses, types)
     title = f"287(g) agreements on {date}" + (f" · {filters}" if filters else "")

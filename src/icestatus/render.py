@@ -272,9 +272,9 @@ def history_view(
     return Group(*parts)
 
 
-def empty_message(what: str, where: str | None, date_label: str) -> str:
-    place = f" in {where}" if where else ""
-    return f"No 287(g) agreements {what}{place} on {date_label}."
+def empty_message(what: str, place: str, date: object) -> str:
+    """``No 287(g) agreements in force in Maine on 2026-11-23.`` (*place*: `` in Maine`` or empty)."""
+    return f"No 287(g) agreements {what}{place} on {date}."
 
 
 __all__ = [
