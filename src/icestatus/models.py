@@ -16,7 +16,7 @@ from pydantic.dataclasses import dataclass
 
 from icestatus.enums import EventKind, Model, PolicyKind, SheetKind, SourceKind
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 # Every free text is bounded: a registry is shared and hand-edited, and a 100 MB
 # "name" would otherwise flow straight into a terminal.

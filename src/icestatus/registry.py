@@ -222,9 +222,9 @@ def dump_registry(registry: Registry) -> bytes:
     for key in head:
         lines.append(f"{json.dumps(key)}: {json.dumps(doc[key], ensure_ascii=False, sort_keys=True)},")
     collections = [k for k in ("sources", "departments", "policies", "events") if k in doc]
-    for n, key in enumerate(collections):
-        items = doc[key]
-        lines.append(f"{json.dumps(key)}: [")
+    for n, name in enumerate(collections):
+        items = doc[name]
+        lines.append(f"{json.dumps(name)}: [")
         lines.extend(
             json.dumps(item, ensure_ascii=False) + ("," if i < len(items) - 1 else "")
             for i, item in enumerate(items)
