@@ -118,6 +118,11 @@ class TestLoadErrors:
         del doc["schema_version"]
         assert "schema_version: Field required" in self.load_error(tmp_path, json.dumps(doc))
 
+    def test_newer_schema_version(self, tmp_path: Path) -> None:
+        doc = self.good_doc()
+        doc["schema_version"] = 2
+        assert "schema_version is 2; this icestatus reads version 1" in self.load_error(tmp_path, json.dumps(doc))
+
     def test_empty_file(self, tmp_path: Path) -> None:
         assert "empty file" in self.load_error(tmp_path, b"")
 

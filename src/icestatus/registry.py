@@ -124,6 +124,11 @@ def _describe_validation_error(exc: ValidationError, data: bytes, path: Path) ->
     if first["type"] == "json_invalid":
         return f"{path}: not valid JSON: {first['msg'].removeprefix('Invalid JSON: ')}"
     loc = tuple(first["loc"])
+    if loc == ("schema_version",) and first["type"] == "literal_error":
+        return (
+            f"{path}: schema_version is {first['input']!r}; this icestatus reads version "
+            f"{SCHEMA_VERSION} (a newer file needs a newer icestatus)"
+        )
     record = _record_label(data, loc)
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     value = ""
