@@ -22,12 +22,16 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from icestatus.enums import EventKind, Model, Status
 from icestatus.models import Department, Event, Registry
 
 AgreementKey = tuple[str, Model]
+# Called with an event that changes nothing because it makes no sense where it stands,
+# and why; ``validate`` reports these, so replay and validation share one state machine.
+Rejected = Callable[[Event, str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +80,19 @@ class _Agreement:
         self.since_not_before = ev.not_before
 
 
-def fold(events: tuple[Event, ...] | list[Event], as_of: dt.date | None = None) -> tuple[
-    dict[AgreementKey, _Agreement], dict[AgreementKey, Event]
-]:
-    """Agreements in force and open applications after the events dated <= *as_of*."""
-    agreements: dict[AgreementKey, _Agreement] = {}
-    applications: dict[AgreementKey, Event] = {}
+def fold(
+    events: tuple[Event, ...] | list[Event],
+    as_of: dt.date | None = None,
+    *,
+    into: tuple[dict[AgreementKey, _Agreement], dict[AgreementKey, Event]] | None = None,
+    rejected: Rejected | None = None,
+) -> tuple[dict[AgreementKey, _Agreement], dict[AgreementKey, Event]]:
+    """Agreements in force and open applications after the events dated <= *as_of*.
+
+    *into*: the result of an earlier fold to continue from (``reports.trend`` folds the
+    log slice by slice, in one pass). *rejected*: see ``Rejected``.
+    """
+    agreements, applications = into if into is not None else ({}, {})
     for ev in events:
         if as_of is not None and ev.date > as_of:
             break  # events are date-sorted
@@ -90,7 +101,8 @@ def fold(events: tuple[Event, ...] | list[Event], as_of: dt.date | None = None) 
         if kind is EventKind.applied:
             applications[key] = ev
         elif kind is EventKind.withdrawn:
-            applications.pop(key, None)
+            if applications.pop(key, None) is None and rejected is not None:
+                rejected(ev, "withdrawn, but no application is pending")
         elif kind is EventKind.signed:
             applications.pop(key, None)
             ag = agreements.get(key)
@@ -104,22 +116,31 @@ def fold(events: tuple[Event, ...] | list[Event], as_of: dt.date | None = None) 
                 if ag.status is Status.active and ag.event.kind is EventKind.signed and ag.since == ag.signed:
                     ag.since = ev.signed
                 ag.signed = ev.signed
+            elif ag is None and rejected is not None:
+                rejected(ev, "corrected, but no agreement is in force")
         elif kind is EventKind.moa_linked:
             ag = agreements.get(key)
             if ag is not None:
                 ag.moa_url, ag.moa_pending = ev.moa_url, False
+            elif rejected is not None:
+                rejected(ev, "moa_linked, but no agreement is in force")
         elif kind is EventKind.paused:
             ag = agreements.get(key)
             if ag is not None and ag.status is Status.active:
                 ag.status = Status.paused
                 ag.set_status_event(ev)
+            elif rejected is not None:
+                rejected(ev, "paused, but no agreement is in force" if ag is None else "paused, but already paused")
         elif kind is EventKind.resumed:
             ag = agreements.get(key)
             if ag is not None and ag.status is Status.paused:
                 ag.status = Status.active
                 ag.set_status_event(ev)
+            elif rejected is not None:
+                rejected(ev, "resumed, but no agreement is in force" if ag is None else "resumed, but not paused")
         elif kind is EventKind.terminated or kind is EventKind.delisted:
-            agreements.pop(key, None)
+            if agreements.pop(key, None) is None and rejected is not None:
+                rejected(ev, f"{kind.value}, but no agreement is in force")
     return agreements, applications
 
 
