@@ -17,6 +17,7 @@ typos) are read, and reported in ``Sheet.warnings`` so that the caller can show 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -296,11 +297,13 @@ def _publication(
 
 def _csv_grid(path: Path, data: bytes) -> list[list[str]]:
     """Rows of a UTF-8 CSV (a BOM, as Excel writes one, is dropped); every cell is text."""
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = data.decode("utf-8-sig")
+        text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
+        offset = bom + exc.start
         raise SheetError(
-            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            f"{path}: not UTF-8 text (byte 0x{data[offset]:02x} at offset {offset}); "
             "save the CSV as UTF-8"
         ) from None
     try:
@@ -352,7 +355,9 @@ def _xlsx_grid(
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         grid = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     except python_calamine.CalamineError as exc:
-        raise SheetError(f"{path}: cannot read the workbook: {_one_line(exc)}") from None
+        raise SheetError(
+            f"{path}: cannot read the workbook: {type(exc).__name__}: {_one_line(exc)}"
+        ) from None
     return grid, hyperlinks, date1904
 
 
