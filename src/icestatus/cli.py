@@ -126,6 +126,10 @@ TypeOpt = Annotated[
     Optional[list[str]],
     typer.Option("--type", "-t", help="Only this agency type as ICE prints it: County, Municipality, 'State Agency' (repeatable).", show_default=False),
 ]
+LimitOpt = Annotated[
+    Optional[int],
+    typer.Option("--limit", "-n", min=1, help="Show only the first N rows (in every format).", show_default=False),
+]
 
 
 def parse_date(text: str, what: str = "date") -> dt.date:
@@ -173,8 +177,31 @@ def console() -> Any:
     return Console(highlight=False, emoji=False)
 
 
+ENV_PAGER = "ICESTATUS_PAGER"
+
+
 def print_table(renderable: RenderableType) -> None:
-    console().print(renderable)
+    """Print *renderable*; in an interactive terminal, through a pager when it is taller
+    than the screen ($ICESTATUS_PAGER, else $MANPAGER/$PAGER, else less; set
+    ICESTATUS_PAGER= (empty) to never page). Pipes and files get plain text, never paged."""
+    con = console()
+    pager = os.environ.get(ENV_PAGER)
+    if pager == "" or not (con.is_terminal and sys.stdin.isatty()):
+        con.print(renderable)
+        return
+    with con.capture() as captured:
+        con.print(renderable)
+    text = captured.get()
+    if text.count("\n") < con.height:
+        con.file.write(text)
+        return
+    import pydoc
+
+    os.environ.setdefault("LESS", "FRX")  # as git does: quit if one screen, keep colours
+    if pager:
+        pydoc.pipepager(text, pager)
+    else:
+        pydoc.pager(text)
 
 
 def _describe_filters(state: str | None, models: Sequence[Model], statuses: Sequence[Status], types: Sequence[str]) -> str:
@@ -194,7 +221,7 @@ def _describe_filters(state: str | None, models: Sequence[Model], statuses: Sequ
 
 def _agreements(
     date: dt.date, registry_path: Path | None, fmt: OutputFormat, state: str | None,
-    models: Sequence[Model], statuses: Sequence[Status], types: Sequence[str],
+    models: Sequence[Model], statuses: Sequence[Status], types: Sequence[str], limit: int | None = None,
 ) -> None:
     from icestatus import render
     from icestatus.query import coverage_warning, filter_states
@@ -207,7 +234,7 @@ def _agreements(
     if warning:
         warn(warning)
     states = filter_states(replay(registry, date), state=code, models=models, statuses=statuses, types=types)
-    rows = render.agreement_rows(states)
+    rows = render.agreement_rows(states[:limit])
     if fmt is OutputFormat.table and not states:
         place = f" in {state_name(code)}" if code else ""
         if statuses and set(statuses) == {Status.pending}:
@@ -221,7 +248,7 @@ def _agreements(
     title = f"287(g) agreements on {date}" + (f" · {filters}" if filters else "")
     sources = {s.id: s for s in registry.sources}
     emit(fmt, rows, render.AGREEMENT_COLUMNS,
-         lambda: render.agreements_table(states, title, sources, width=console().width))
+         lambda: render.agreements_table(states, title, sources, width=console().width, limit=limit))
 
 
 @app.command("list")
@@ -230,6 +257,7 @@ def list_(
     model: ModelOpt = None,
     status: StatusOpt = None,
     type_: TypeOpt = None,
+    limit: LimitOpt = None,
     format_: FormatOpt = OutputFormat.table,
     registry: RegistryOpt = None,
 ) -> None:
@@ -237,7 +265,7 @@ def list_(
 
     Example: icestatus list --state ME --format json
     """
-    _agreements(today(), registry, format_, state, model or [], status or [], type_ or [])
+    _agreements(today(), registry, format_, state, model or [], status or [], type_ or [], limit)
 
 
 @app.command("as-of")
@@ -247,6 +275,7 @@ def as_of(
     model: ModelOpt = None,
     status: StatusOpt = None,
     type_: TypeOpt = None,
+    limit: LimitOpt = None,
     format_: FormatOpt = OutputFormat.table,
     registry: RegistryOpt = None,
 ) -> None:
@@ -254,13 +283,15 @@ def as_of(
 
     Example: icestatus as-of 2025-05-01 --state Maine
     """
-    _agreements(parse_date(date), registry, format_, state, model or [], status or [], type_ or [])
+    _agreements(parse_date(date), registry, format_, state, model or [], status or [], type_ or [], limit)
 
 
 @app.command()
 def history(
     agency: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="Agency name (typos forgiven), alias or id.", show_default=False)],
     state: StateOpt = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="Only events citing this source id (see `icestatus sources`).", show_default=False)] = None,
+    limit: LimitOpt = None,
     format_: FormatOpt = OutputFormat.table,
     registry: RegistryOpt = None,
 ) -> None:
@@ -271,12 +302,14 @@ def history(
     from icestatus import render
     from icestatus.query import find_department
     from icestatus.replay import history as events_of
+    from icestatus.reports import check_source, events_citing
     from icestatus.states import parse_state
 
     code = parse_state(state) if state else None
     reg = open_registry(registry)
     match = find_department(reg, agency, code)
-    events = events_of(reg, match.department.id)
+    check_source(reg, source)
+    events = events_citing(events_of(reg, match.department.id), source)[:limit]
     sources = {s.id: s for s in reg.sources}
     doc = {
         "department": render.department_row(match.department),

@@ -84,3 +84,19 @@ class OutputFormat(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class StatsBy(str, Enum):
+    """How ``icestatus stats`` groups its counts."""
+
+    state = "state"
+    model = "model"
+    type = "type"
+
+
+class Every(str, Enum):
+    """The step between the points of ``icestatus trend``."""
+
+    day = "day"
+    week = "week"
+    month = "month"

@@ -182,7 +182,8 @@ def agreements_footer(states: Sequence[AgreementState]) -> str:
 
 
 def agreements_table(
-    states: Sequence[AgreementState], title: str, sources: Mapping[str, Source], width: int = 80
+    states: Sequence[AgreementState], title: str, sources: Mapping[str, Source], width: int = 80,
+    limit: int | None = None,
 ) -> Table:
     from rich.table import Table
 
@@ -191,7 +192,10 @@ def agreements_table(
     # Type and Source only when there is room for them: the agency name comes first
     # in an 80-column terminal, and JSON/CSV always carry every column.
     wide = width >= 110
-    table = Table(title=_text(title, limit=None), caption=_text(*agreements_footer(states).split("\n"), limit=None),
+    footer = agreements_footer(states).split("\n")  # counts every agreement, shown or not
+    if limit is not None and limit < len(states):
+        footer.append(f"showing the first {limit:,} of {len(states):,} (drop --limit to see all)")
+    table = Table(title=_text(title, limit=None), caption=_text(*footer, limit=None),
                   caption_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("Agency", ratio=1, overflow="fold", min_width=20)
     table.add_column("St", no_wrap=True)
@@ -202,7 +206,7 @@ def agreements_table(
     table.add_column("Since", no_wrap=True)
     if wide:
         table.add_column("Source", no_wrap=True)
-    for a in states:
+    for a in states[:limit]:
         since = ("~" if a.approximate else "") + a.since.isoformat()
         cells: list[Any] = [_text(a.department.name), a.department.state]
         if wide:

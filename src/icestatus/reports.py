@@ -1,0 +1,554 @@
+"""Reports over a registry: what changed between two dates, how many agreements and where,
+how the program grew, which policies hold, and who says so.
+
+Pure and typed like the rest of the core (no typer, no rich, no printing). Every report
+is defined by replay's rules (``replay.fold``), never by a second reading of the events:
+
+* ``diff`` compares the registry replayed to FROM with the registry replayed to TO, in
+  one pass (the fold to FROM is snapshotted, then continued over the events of
+  (FROM, TO]), and names, for each agreement or application that differs, the event of
+  (FROM, TO] behind the difference. It is a *net* comparison: an agreement that started
+  and ended inside the window is in neither replay and is not listed, just as it is on
+  neither of two ICE sheets published at FROM and TO.
+* ``trend`` folds the date-sorted log once, slice by slice between the points asked,
+  reading the counts after each slice (not one replay per point).
+* ``stats`` and ``states`` count the replay at one date.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from itertools import pairwise
+from operator import attrgetter
+from typing import Any
+
+from icestatus.enums import EventKind, Every, Model, StatsBy, Status
+from icestatus.errors import UsageError
+from icestatus.models import Department, Event, Policy, Registry, Source
+from icestatus.replay import AgreementKey, AgreementState, fold
+
+_DATE = attrgetter("date")
+_MODEL_ORDER = {m: i for i, m in enumerate(Model)}
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def check_source(registry: Registry, source_id: str | None) -> None:
+    """UsageError when *source_id* is given and names no source of the registry."""
+    if source_id is not None and all(s.id != source_id for s in registry.sources):
+        raise UsageError(f"unknown source {source_id!r}; see `icestatus sources` for the ids")
+
+
+# ---------------------------------------------------------------- diff
+
+
+class ChangeKind(str, Enum):
+    """How one agreement or application differs between two dates (the table's groups, in order)."""
+
+    started = "started"        # in force at TO, not at FROM (signed)
+    ended = "ended"            # in force at FROM, not at TO (terminated or delisted)
+    paused = "paused"          # active at FROM, paused at TO
+    resumed = "resumed"        # paused at FROM, active at TO
+    renewed = "renewed"        # in force at both; a new signing changed the signing date
+    corrected = "corrected"    # in force at both; the signing date was corrected
+    moa_linked = "moa_linked"  # in force at both; the MOA address became known or changed
+    applied = "applied"        # pending at TO, not at FROM
+    withdrawn = "withdrawn"    # pending at FROM, withdrawn by TO (not signed)
+    transient = "transient"    # the same at FROM and TO, but changed in between (diff --all)
+
+
+CHANGE_TITLES: dict[ChangeKind, str] = {
+    ChangeKind.started: "Started (signed)",
+    ChangeKind.ended: "Ended (terminated or delisted)",
+    ChangeKind.paused: "Paused",
+    ChangeKind.resumed: "Resumed",
+    ChangeKind.renewed: "Renewed (new signing date)",
+    ChangeKind.corrected: "Signing date corrected",
+    ChangeKind.moa_linked: "MOA linked",
+    ChangeKind.applied: "Applied (now pending)",
+    ChangeKind.withdrawn: "Application withdrawn",
+    ChangeKind.transient: "Changed and changed back in between",
+}
+_CHANGE_ORDER = {k: i for i, k in enumerate(ChangeKind)}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One agreement (or application) that differs between FROM and TO, and the event
+    of (FROM, TO] behind the difference. *before*/*after*: the signing dates (started,
+    ended, renewed, corrected), statuses (paused, resumed) or MOA addresses (moa_linked);
+    for a transient change, *before* lists the events that took effect in between."""
+
+    kind: ChangeKind
+    department: Department
+    model: Model
+    event: Event
+    before: str | None = None
+    after: str | None = None
+
+    @property
+    def approximate(self) -> bool:
+        return self.event.not_before is not None and self.event.not_before != self.event.date
+
+
+DIFF_COLUMNS = (
+    "change", "department_id", "department", "state", "type", "county", "model", "date",
+    "not_before", "approximate", "event", "source", "sources", "before", "after", "note",
+)
+
+
+def change_rows(changes: Iterable[Change]) -> list[dict[str, Any]]:
+    """The JSON/CSV contract of ``diff``: one object per change."""
+    return [
+        {
+            "change": c.kind.value,
+            "department_id": c.department.id,
+            "department": c.department.name,
+            "state": c.department.state,
+            "type": c.department.type,
+            "county": c.department.county,
+            "model": c.model.value,
+            "date": c.event.date.isoformat(),
+            "not_before": _iso(c.event.not_before),
+            "approximate": c.approximate,
+            "event": c.event.kind.value,
+            "source": c.event.sources[0],
+            "sources": list(c.event.sources),
+            "before": c.before,
+            "after": c.after,
+            "note": c.event.note,
+        }
+        for c in changes
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    status: Status
+    signed: dt.date
+    moa_url: str | None
+
+
+def diff(
+    registry: Registry,
+    start: dt.date,
+    end: dt.date,
+    *,
+    state: str | None = None,
+    models: Iterable[Model] = (),
+    types: Iterable[str] = (),
+    source: str | None = None,
+    transient: bool = False,
+) -> list[Change]:
+    """Agreements and applications that differ between the end of *start* and the end of
+    *end*, grouped by ``ChangeKind`` (in its order), then by date, state, agency, model.
+
+    *transient*: also those that are the same at both ends but changed in between (an
+    agreement signed and terminated inside the period), as ``ChangeKind.transient``.
+
+    Filters keep changes of one state (USPS code), of these models, of these agency types
+    (as ICE prints them, case-insensitive), or whose event cites *source*.
+    """
+    if end < start:
+        raise UsageError(f"FROM {start} is after TO {end}: give the earlier date first")
+    check_source(registry, source)
+    events = registry.events
+    agreements, applications = fold(events, start)
+    before = {k: _Snapshot(a.status, a.signed, a.moa_url) for k, a in agreements.items()}
+    pending_before = set(applications)
+    lo = bisect_right(events, start, key=_DATE)
+    hi = bisect_right(events, end, key=_DATE)
+    window = events[lo:hi]
+    ignored: set[int] = set()  # events replay ignores (they took no effect)
+    agreements, applications = fold(window, into=(agreements, applications),
+                                    rejected=lambda ev, _why: ignored.add(id(ev)))
+
+    touched: dict[AgreementKey, list[Event]] = defaultdict(list)
+    for ev in window:
+        touched[(ev.department_id, ev.model)].append(ev)
+
+    def last(evs: list[Event], *kinds: EventKind) -> Event | None:
+        return next((e for e in reversed(evs) if e.kind in kinds), None)
+
+    departments = {d.id: d for d in registry.departments}
+    changes: list[Change] = []
+
+    def add(kind: ChangeKind, key: AgreementKey, ev: Event | None, b: Any = None, a: Any = None) -> None:
+        if ev is None:  # cannot happen with replay's rules; never invent an event
+            return
+        changes.append(Change(kind, departments[key[0]], key[1], ev,
+                              None if b is None else str(b), None if a is None else str(a)))
+
+    for key, evs in touched.items():
+        found = len(changes)
+        was, now = before.get(key), agreements.get(key)
+        if was is None and now is not None:
+            add(ChangeKind.started, key, last(evs, EventKind.signed), None, now.signed)
+        elif was is not None and now is None:
+            add(ChangeKind.ended, key, last(evs, EventKind.terminated, EventKind.delisted), was.signed, None)
+        elif was is not None and now is not None:
+            if was.status is not now.status:
+                kind = ChangeKind.paused if now.status is Status.paused else ChangeKind.resumed
+                add(kind, key, now.event, was.status.value, now.status.value)
+            if was.signed != now.signed:
+                setter = last(evs, EventKind.signed, EventKind.corrected)
+                kind = ChangeKind.renewed if setter is not None and setter.kind is EventKind.signed else ChangeKind.corrected
+                add(kind, key, setter, was.signed, now.signed)
+            if was.moa_url != now.moa_url and now.moa_url is not None:
+                setter = next((e for e in reversed(evs) if e.moa_url == now.moa_url
+                               and e.kind in (EventKind.moa_linked, EventKind.signed)), None)
+                add(ChangeKind.moa_linked, key, setter, was.moa_url, now.moa_url)
+        pending_now = key in applications
+        if pending_now and key not in pending_before:
+            add(ChangeKind.applied, key, applications[key])
+        elif key in pending_before and not pending_now:
+            closer = last(evs, EventKind.withdrawn, EventKind.signed)
+            if closer is not None and closer.kind is EventKind.withdrawn:
+                add(ChangeKind.withdrawn, key, closer)
+            # closed by a signing: the agreement's own row (started, renewed) says so
+        if transient and len(changes) == found:
+            took_effect = [e for e in evs if id(e) not in ignored]
+            if took_effect:
+                kinds = [e.kind.value for e in took_effect]
+                shown = " → ".join(kinds if len(kinds) <= 6 else [*kinds[:2], "…", *kinds[-3:]])
+                add(ChangeKind.transient, key, took_effect[-1], shown, None)
+
+    model_set = set(models)
+    type_set = {t.casefold().strip() for t in types}
+    changes = [
+        c for c in changes
+        if (state is None or c.department.state == state)
+        and (not model_set or c.model in model_set)
+        and (not type_set or (c.department.type or "").casefold() in type_set)
+        and (source is None or source in c.event.sources)
+    ]
+    changes.sort(key=lambda c: (_CHANGE_ORDER[c.kind], c.event.date, c.department.state,
+                                c.department.name.casefold(), _MODEL_ORDER[c.model]))
+    return changes
+
+
+# ---------------------------------------------------------------- stats
+
+
+@dataclass(slots=True)
+class Tally:
+    """Counts for one group (a state, a model or an agency type) on one date."""
+
+    group: str
+    agencies: set[str] = field(default_factory=set)       # agencies with an agreement in force
+    states: set[str] = field(default_factory=set)
+    models: Counter[Model] = field(default_factory=Counter)  # agreements in force, by model
+    paused: int = 0
+    pending: int = 0
+
+    @property
+    def in_force(self) -> int:
+        return sum(self.models.values())
+
+    def add(self, a: AgreementState) -> None:
+        if a.status is Status.pending:
+            self.pending += 1
+            return
+        self.agencies.add(a.department.id)
+        self.states.add(a.department.state)
+        self.models[a.model] += 1
+        if a.status is Status.paused:
+            self.paused += 1
+
+    def row(self, by: StatsBy) -> dict[str, Any]:
+        return {
+            by.value: self.group,
+            "agencies": len(self.agencies),
+            "states": len(self.states),
+            **{m.value: self.models[m] for m in Model},
+            "in_force": self.in_force,
+            "paused": self.paused,
+            "pending": self.pending,
+        }
+
+
+def stats_columns(by: StatsBy) -> tuple[str, ...]:
+    return (by.value, "agencies", "states", *(m.value for m in Model), "in_force", "paused", "pending")
+
+
+NO_TYPE = "(type not given)"
+
+
+def stats(states: Iterable[AgreementState], by: StatsBy = StatsBy.state) -> tuple[list[Tally], Tally]:
+    """Counts of agreements in force (by model), paused, pending and agencies per group,
+    most agreements first, and the total over every group."""
+    groups: dict[str, Tally] = {}
+    total = Tally("total")
+    for a in states:
+        if by is StatsBy.state:
+            key = a.department.state
+        elif by is StatsBy.model:
+            key = a.model.value
+        else:
+            key = a.department.type or NO_TYPE
+        tally = groups.get(key)
+        if tally is None:
+            tally = groups[key] = Tally(key)
+        tally.add(a)
+        total.add(a)
+    order = sorted(groups.values(), key=lambda t: (-t.in_force, -t.pending, t.group))
+    return order, total
+
+
+# ---------------------------------------------------------------- trend
+
+
+MAX_POINTS = 50_000
+
+
+def _add_months(start: dt.date, months: int) -> dt.date:
+    y, m = divmod(start.month - 1 + months, 12)
+    year, month = start.year + y, m + 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def auto_every(start: dt.date, end: dt.date) -> Every:
+    """A step that gives a readable number of points: days up to four months, weeks up
+    to two years, months beyond."""
+    span = (end - start).days
+    return Every.day if span <= 122 else Every.week if span <= 731 else Every.month
+
+
+def trend_points(start: dt.date, end: dt.date, every: Every) -> list[dt.date]:
+    """*start*, then every day, week (7 days) or calendar month after it (same day of the
+    month, clamped to the month's length), and *end* itself if it is not on that grid."""
+    if end < start:
+        raise UsageError(f"--from {start} is after --to {end}")
+    if every is Every.day:
+        count = (end - start).days + 1
+    elif every is Every.week:
+        count = (end - start).days // 7 + 1
+    else:
+        count = (end.year - start.year) * 12 + end.month - start.month + 1
+    if count > MAX_POINTS:
+        raise UsageError(f"{count:,} points from {start} to {end} is too many; use a wider --every or a shorter period")
+    points: list[dt.date] = []
+    for k in range(count):
+        if every is Every.month:
+            p = _add_months(start, k)
+        else:
+            p = start + dt.timedelta(days=k * (1 if every is Every.day else 7))
+        if p > end:
+            break
+        points.append(p)
+    if points[-1] != end:
+        points.append(end)
+    return points
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """Agreements in force (active or paused) by model, and applications pending, at the
+    end of one day."""
+
+    date: dt.date
+    models: tuple[int, ...]  # in force, in the order of ``Model``
+    pending: int
+
+    @property
+    def in_force(self) -> int:
+        return sum(self.models)
+
+    def row(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "in_force": self.in_force,
+                **{m.value: n for m, n in zip(Model, self.models, strict=True)}, "pending": self.pending}
+
+
+TREND_COLUMNS = ("date", "in_force", *(m.value for m in Model), "pending")
+
+
+def trend_events(
+    registry: Registry, *, state: str | None = None, models: Iterable[Model] = ()
+) -> list[Event] | tuple[Event, ...]:
+    """The events a trend of this state and these models needs. Replay's rules touch
+    one agreement (agency + model) per event, so the fold of these events alone gives
+    exactly the agreements of that state and those models."""
+    model_set = set(models)
+    if state is None and not model_set:
+        return registry.events
+    in_state = None if state is None else {d.id for d in registry.departments if d.state == state}
+    return [
+        e for e in registry.events
+        if (in_state is None or e.department_id in in_state) and (not model_set or e.model in model_set)
+    ]
+
+
+def trend(events: Sequence[Event], points: Sequence[dt.date]) -> list[TrendPoint]:
+    """The counts at the end of each of *points* (ascending), in one pass over the
+    date-sorted *events*: the log is split by model, and each part is folded slice by
+    slice, each slice continuing the fold of the one before."""
+    if any(b <= a for a, b in pairwise(points)):
+        raise ValueError("trend points must be strictly ascending")
+    parts: dict[Model, list[Event]] = {m: [] for m in Model}
+    for e in events:
+        parts[e.model].append(e)
+    counts: list[list[int]] = [[0] * len(points) for _ in Model]
+    pending = [0] * len(points)
+    for mi, model in enumerate(Model):
+        part = parts[model]
+        if not part:
+            continue
+        state = fold((), into=None)
+        lo = 0
+        for pi, point in enumerate(points):
+            hi = bisect_right(part, point, lo=lo, key=_DATE)
+            if hi > lo:
+                state = fold(part[lo:hi], into=state)
+                lo = hi
+            counts[mi][pi] = len(state[0])
+            pending[pi] += len(state[1])
+    return [
+        TrendPoint(p, tuple(counts[mi][pi] for mi in range(len(Model))), pending[pi])
+        for pi, p in enumerate(points)
+    ]
+
+
+# ---------------------------------------------------------------- states
+
+
+@dataclass(frozen=True, slots=True)
+class StateRow:
+    """One state on one date: agreements in force, agencies taking part, applications
+    pending, and the state's latest sourced policy dated on or before that date."""
+
+    state: str
+    name: str
+    in_force: int
+    paused: int
+    agencies: int
+    pending: int
+    policy: Policy | None
+
+    def row(self) -> dict[str, Any]:
+        p = self.policy
+        return {
+            "state": self.state, "name": self.name, "in_force": self.in_force, "paused": self.paused,
+            "agencies": self.agencies, "pending": self.pending,
+            "policy": p.kind.value if p else None,
+            "policy_summary": p.summary if p else None,
+            "policy_date": _iso(p.date) if p else None,
+            "policy_not_before": _iso(p.not_before) if p else None,
+            "policy_source": p.sources[0] if p else None,
+            "policy_sources": list(p.sources) if p else [],
+        }
+
+
+STATE_COLUMNS = (
+    "state", "name", "in_force", "paused", "agencies", "pending", "policy", "policy_summary",
+    "policy_date", "policy_not_before", "policy_source", "policy_sources",
+)
+
+
+def policies_on(policies: Iterable[Policy], on: dt.date) -> dict[str, Policy]:
+    """Each state's latest policy dated on or before *on* (like events, a policy known
+    only to a window counts from the end of its window); a later one in the file wins a tie."""
+    latest: dict[str, Policy] = {}
+    for p in policies:
+        if p.date <= on and (p.state not in latest or p.date >= latest[p.state].date):
+            latest[p.state] = p
+    return latest
+
+
+def states_report(
+    registry: Registry, states: Iterable[AgreementState], on: dt.date,
+    *, every_state: Iterable[str] = (), names: Mapping[str, str] | None = None,
+) -> list[StateRow]:
+    """One row per state with an agreement in force, an application pending or a policy
+    on *on*, plus every code in *every_state*; sorted by state name."""
+    in_force: Counter[str] = Counter()
+    paused: Counter[str] = Counter()
+    pending: Counter[str] = Counter()
+    agencies: dict[str, set[str]] = defaultdict(set)
+    for a in states:
+        st = a.department.state
+        if a.status is Status.pending:
+            pending[st] += 1
+            continue
+        in_force[st] += 1
+        agencies[st].add(a.department.id)
+        if a.status is Status.paused:
+            paused[st] += 1
+    policies = policies_on(registry.policies, on)
+    codes = set(in_force) | set(pending) | set(policies) | set(every_state)
+    names = names or {}
+    rows = [
+        StateRow(c, names.get(c, c), in_force[c], paused[c], len(agencies[c]), pending[c], policies.get(c))
+        for c in codes
+    ]
+    rows.sort(key=lambda r: (r.name.casefold(), r.state))
+    return rows
+
+
+# ---------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True, slots=True)
+class SourceUse:
+    """One source and how much of the registry rests on it."""
+
+    source: Source
+    events: int
+    policies: int
+    first_event: dt.date | None
+    last_event: dt.date | None
+
+    def row(self) -> dict[str, Any]:
+        s = self.source
+        return {
+            "id": s.id, "kind": s.kind.value, "publisher": s.publisher, "title": s.title,
+            "published": _iso(s.published), "url": s.url, "events": self.events,
+            "policies": self.policies, "first_event": _iso(self.first_event),
+            "last_event": _iso(self.last_event),
+        }
+
+
+SOURCE_COLUMNS = (
+    "id", "kind", "publisher", "title", "published", "url", "events", "policies",
+    "first_event", "last_event",
+)
+
+
+def source_usage(registry: Registry) -> list[SourceUse]:
+    """Every source with the number of events and policies that cite it (each record
+    counted once however many times it names the source) and the dates of the first and
+    last event citing it; in publication order (undated sources last), then by id."""
+    events: Counter[str] = Counter()
+    first: dict[str, dt.date] = {}
+    last: dict[str, dt.date] = {}
+    for e in registry.events:  # date-sorted: the first date seen is the earliest
+        for sid in set(e.sources):
+            events[sid] += 1
+            first.setdefault(sid, e.date)
+            last[sid] = e.date
+    policies: Counter[str] = Counter()
+    for p in registry.policies:
+        for sid in set(p.sources):
+            policies[sid] += 1
+    out = [SourceUse(s, events[s.id], policies[s.id], first.get(s.id), last.get(s.id)) for s in registry.sources]
+    out.sort(key=lambda u: (u.source.published is None, u.source.published or dt.date.min, u.source.id))
+    return out
+
+
+def events_citing(events: Iterable[Event], source: str | None) -> list[Event]:
+    """The events that cite *source* (all of them when it is None)."""
+    return [e for e in events if source is None or source in e.sources]
+
+
+__all__ = [
+    "Change", "ChangeKind", "Every", "SourceUse", "StateRow", "StatsBy", "Tally", "TrendPoint",
+    "diff", "policies_on", "source_usage", "states_report", "stats", "trend",
+    "trend_events", "trend_points",
+]

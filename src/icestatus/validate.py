@@ -1,0 +1,172 @@
+"""A full integrity check of a registry file: every problem, each with its JSON path.
+
+Loading (``registry.load_registry``) stops at the first problem, because a command that
+answers a question cannot answer it from a broken file. ``validate`` is for the people who
+edit and publish registries: it reports *every* problem, so that one run tells them all
+there is to fix:
+
+* schema: every error Pydantic finds (wrong types, missing or unknown fields, events
+  without a source, ...), each at its JSON path;
+* records (``registry.check_records``): duplicate ids, unknown departments and sources,
+  ``not_before`` after ``date``, fields some kinds need;
+* order: events whose date is before the one recorded just above them;
+* transitions: events that make no sense where they stand (terminated with no agreement
+  in force, resumed while not paused, withdrawn with nothing pending, ...), found by
+  replaying the log with ``replay.fold`` itself, so replay and validation never disagree;
+* dates after today (events, signing dates, policies, sources, coverage).
+
+The integrity checks need records that passed the schema; a file with schema errors gets
+those listed, and the rest checked once they are fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from icestatus.models import Event, Registry
+from icestatus.registry import Problem, check_records, json_path, read_registry_bytes, sort_events
+from icestatus.replay import fold
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """The outcome of checking one file."""
+
+    path: Path
+    problems: list[Problem]
+    registry: Registry | None  # None when the file did not pass the schema
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.ok and self.registry is not None:
+            r = self.registry
+            return (f"{self.path}: valid: {len(r.sources):,} sources, {len(r.departments):,} agencies, "
+                    f"{len(r.events):,} events, {len(r.policies):,} policies")
+        n = len(self.problems)
+        text = f"{self.path}: {n:,} problem{'s' if n != 1 else ''}"
+        if self.registry is None:
+            text += " (schema; the integrity checks run once the schema errors are fixed)"
+        return text
+
+
+def validate_file(path: Path, today: dt.date) -> Validation:
+    """Check the file at *path*; unreadable paths raise RegistryError as load does."""
+    return validate_bytes(read_registry_bytes(path), path, today)
+
+
+def validate_bytes(data: bytes, path: Path, today: dt.date) -> Validation:
+    if not data.strip():
+        return Validation(path, [Problem("(top level)", "empty file, not a registry")], None)
+    try:
+        registry = Registry.model_validate_json(data)
+    except ValidationError as exc:
+        return Validation(path, schema_problems(exc, data), None)
+    problems = check_records(registry)
+    problems += order_problems(registry.events)
+    problems += transition_problems(registry.events)
+    problems += future_problems(registry, today)
+    return Validation(path, problems, registry)
+
+
+def schema_problems(exc: ValidationError, data: bytes) -> list[Problem]:
+    """One Problem per Pydantic error, at its JSON path, naming the record when it can."""
+    errors = exc.errors(include_url=False)
+    if errors and errors[0]["type"] == "json_invalid":
+        return [Problem("(top level)", f"not valid JSON: {errors[0]['msg'].removeprefix('Invalid JSON: ')}")]
+    try:
+        doc: Any = json.loads(data)
+    except (ValueError, RecursionError):
+        doc = None
+    out = []
+    for err in errors:
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        if kind in {"extra_forbidden", "unexpected_keyword_argument"}:
+            message = "unknown field"
+        else:
+            message = err["msg"]
+            if kind != "missing" and "input" in err and not isinstance(err["input"], dict | list):
+                shown = repr(err["input"])
+                message += f" (got {shown[:60] + '…' if len(shown) > 60 else shown})"
+        out.append(Problem(json_path(loc), message + _record_label(doc, loc)))
+    return out
+
+
+def _record_label(doc: Any, loc: tuple[int | str, ...]) -> str:
+    """`` (department_id 'me-wells-…')`` for an error inside a record, when it can be told."""
+    if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(doc, dict):
+        return ""
+    try:
+        record = doc[loc[0]][loc[1]]
+    except (LookupError, TypeError):
+        return ""
+    if isinstance(record, dict):
+        for key in ("id", "department_id", "state"):
+            value = record.get(key)
+            if isinstance(value, str):
+                return f" ({key} {value[:80]!r})"
+    return ""
+
+
+def _what(ev: Event) -> str:
+    return f"{ev.department_id}, {ev.model.value}, {ev.date}"
+
+
+def order_problems(events: tuple[Event, ...]) -> list[Problem]:
+    """Events dated before the event recorded just above them (loading sorts them, stably,
+    so the file still replays; but a hand edit out of order is usually a mistake)."""
+    return [
+        Problem(f"events[{i}].date", f"{b.date} is before the date of events[{i - 1}] ({a.date}): "
+                "keep events in date order")
+        for i, (a, b) in enumerate(pairwise(events), start=1)
+        if b.date < a.date
+    ]
+
+
+def transition_problems(events: tuple[Event, ...]) -> list[Problem]:
+    """Events replay ignores because they make no sense where they stand, in replay order
+    (date, then file order) and named by their position in the file."""
+    index = {id(ev): i for i, ev in enumerate(events)}
+    problems: list[Problem] = []
+
+    def rejected(ev: Event, why: str) -> None:
+        problems.append(Problem(f"events[{index[id(ev)]}].kind", f"{why} ({_what(ev)})"))
+
+    fold(sort_events(events), rejected=rejected)
+    return problems
+
+
+def future_problems(registry: Registry, today: dt.date) -> list[Problem]:
+    """Dates after *today*: a registry records what happened, not what is planned."""
+    def after(value: dt.date | None) -> bool:
+        return value is not None and value > today
+
+    out: list[Problem] = []
+    for i, ev in enumerate(registry.events):
+        for name in ("date", "not_before", "signed"):
+            value = getattr(ev, name)
+            if after(value):
+                out.append(Problem(f"events[{i}].{name}", f"{value} is in the future (today is {today}) ({ev.department_id})"))
+                break  # one line per event: not_before and signed follow from date
+    for i, pol in enumerate(registry.policies):
+        if after(pol.date):
+            out.append(Problem(f"policies[{i}].date", f"{pol.date} is in the future (today is {today}) ({pol.state})"))
+    for i, src in enumerate(registry.sources):
+        if after(src.published):
+            out.append(Problem(f"sources[{i}].published", f"{src.published} is in the future (today is {today}) ({src.id})"))
+    for kind, cov in registry.coverage.items():
+        for name in ("first", "last"):
+            value = getattr(cov, name)
+            if after(value):
+                out.append(Problem(f"coverage.{kind.value}.{name}", f"{value} is in the future (today is {today})"))
+    return out
