@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from icestatus.enums import Model, SheetKind
@@ -733,6 +735,44 @@ def test_damaged_hyperlink_xml(tmp_path: Path) -> None:
     assert error(lambda: read_sheet(path)).startswith(
         f"{path}: damaged XLSX workbook: mismatched tag: line 1, column "
     )
+
+
+def test_damaged_compressed_data(tmp_path: Path) -> None:
+    """A corrupt deflate stream is a damaged workbook, not a zlib traceback."""
+    path = participating(tmp_path, WELLS, links={"G2": WELLS_MOA})
+    data = bytearray(path.read_bytes())
+    info = zipfile.ZipFile(path).getinfo("xl/workbook.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start : start + 8] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+    assert error(lambda: read_sheet(path)).startswith(
+        f"{path}: damaged XLSX workbook: Error -3 while decompressing data: "
+    )
+
+
+@pytest.fixture(scope="module")
+def small_workbook(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    folder = tmp_path_factory.mktemp("fuzz")
+    rows = (WELLS, [*WELLS[:5], "5/8/2025", "link"])
+    return participating(folder, *rows, links={"G2": safe_link(WELLS_MOA)}).read_bytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(changes=st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=8))
+def test_damaged_bytes_never_escape_as_a_traceback(
+    small_workbook: bytes, tmp_path_factory: pytest.TempPathFactory, changes: list[tuple[int, int]]
+) -> None:
+    """Whatever bytes are changed, the result is a Sheet or a one-line SheetError (fuzzing
+    found zlib.error, EOFError, NotImplementedError and RuntimeError escaping before)."""
+    data = bytearray(small_workbook)
+    for position, byte in changes:
+        data[position % len(data)] = byte
+    path = tmp_path_factory.mktemp("fuzzed") / PARTICIPATING
+    path.write_bytes(bytes(data))
+    try:
+        read_sheet(path)
+    except SheetError as exc:
+        assert "\n" not in str(exc)
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ import os
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -101,6 +102,9 @@ _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _OFFICE_DOCUMENT = f"{_NS_REL}/officeDocument"
+_RELATIONSHIP_TAG = f"{_NS_PKG_REL} Relationship"
+_SHEET_TAG = f"{_NS_MAIN} sheet"
+_WORKBOOK_PR_TAG = f"{_NS_MAIN} workbookPr"
 _HYPERLINK_TAG = f"{_NS_MAIN} hyperlink"
 _REL_ID = f"{_NS_REL} id"
 # The first start tag of an element (not <?xml ...?> or <!-- -->), and <hyperlinks> with
@@ -326,6 +330,19 @@ class _Hyperlink:
     target: str
 
 
+# What zipfile and expat raise for damaged or unsupported archives and XML (found by
+# fuzzing: zlib's and zipfile's errors are not all BadZipFile).
+_DAMAGED_ZIP = (
+    expat.ExpatError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,  # compression methods and zip versions zipfile cannot read
+    RuntimeError,  # encrypted members
+    ValueError,
+)
+
+
 class _UnsafeXml(Exception):
     """A DTD in a workbook part: never needed by a spreadsheet, the vehicle of entity bombs."""
 
@@ -340,6 +357,8 @@ def _xlsx_grid(
         raise SheetError(
             f"{path}: not an XLSX workbook (not a zip archive); give ICE's .xlsx file, or a .csv"
         ) from None
+    except _DAMAGED_ZIP as exc:
+        raise SheetError(f"{path}: damaged XLSX workbook: {_one_line(exc)}") from None
     with archive:
         _check_bomb(path, archive, limit)
         try:
@@ -349,8 +368,8 @@ def _xlsx_grid(
             raise SheetError(f"{path}: not an XLSX workbook ({exc.args[0]})") from None
         except _UnsafeXml:
             raise SheetError(f"{path}: refused: the workbook's XML declares a DTD") from None
-        except (expat.ExpatError, zipfile.BadZipFile, ValueError) as exc:
-            raise SheetError(f"{path}: damaged XLSX workbook: {exc}") from None
+        except _DAMAGED_ZIP as exc:
+            raise SheetError(f"{path}: damaged XLSX workbook: {_one_line(exc)}") from None
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         grid = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
@@ -401,21 +420,17 @@ def _parse_xml(xml: bytes, on_start: Callable[[str, dict[str, str]], None]) -> N
     parser.Parse(xml, True)
 
 
-def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str, str]]:
-    """Id -> (type, target, target mode) of the relationships of *part* (none if no rels part)."""
+def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Id -> (type, target) of the relationships of *part* (none if it has no rels part)."""
     folder, name = posixpath.split(part)
     rels_part = posixpath.join(folder, "_rels", name + ".rels")
-    rels: dict[str, tuple[str, str, str]] = {}
+    rels: dict[str, tuple[str, str]] = {}
     if rels_part not in archive.NameToInfo:
         return rels
 
     def on_start(tag: str, attrs: dict[str, str]) -> None:
-        if tag == f"{_NS_PKG_REL} Relationship" and "Id" in attrs:
-            rels[attrs["Id"]] = (
-                attrs.get("Type", ""),
-                attrs.get("Target", ""),
-                attrs.get("TargetMode", ""),
-            )
+        if tag == _RELATIONSHIP_TAG and "Id" in attrs:
+            rels[attrs["Id"]] = (attrs.get("Type", ""), attrs.get("Target", ""))
 
     _parse_xml(archive.read(rels_part), on_start)
     return rels
@@ -438,7 +453,7 @@ def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, str, bool]:
     workbook_part = next(
         (
             _resolve("", target)
-            for rel_type, target, _ in package_rels.values()
+            for rel_type, target in package_rels.values()
             if rel_type == _OFFICE_DOCUMENT
         ),
         "xl/workbook.xml",
@@ -447,9 +462,9 @@ def _first_sheet(archive: zipfile.ZipFile) -> tuple[str, str, bool]:
     date1904 = [False]
 
     def on_start(tag: str, attrs: dict[str, str]) -> None:
-        if tag == f"{_NS_MAIN} sheet":
+        if tag == _SHEET_TAG:
             sheets.append((attrs.get("name", ""), attrs.get(_REL_ID, "")))
-        elif tag == f"{_NS_MAIN} workbookPr":
+        elif tag == _WORKBOOK_PR_TAG:
             date1904[0] = attrs.get("date1904", "").lower() in ("1", "true")
 
     _parse_xml(archive.read(workbook_part), on_start)
@@ -495,7 +510,8 @@ def _hyperlinks(archive: zipfile.ZipFile, sheet_part: str) -> list[_Hyperlink]:
         if rel_id not in rels:
             continue
         first, _, last = ref.upper().partition(":")
-        top_left, bottom_right = _cell(first), _cell(last or first)
+        top_left = _cell(first)
+        bottom_right = _cell(last) if last else top_left
         if top_left is None or bottom_right is None:
             continue
         links.append(_Hyperlink(*top_left, *bottom_right, target=rels[rel_id][1]))
