@@ -412,6 +412,19 @@ def test_duplicate_rows_are_kept(tmp_path: Path) -> None:
     assert read_sheet(path).rows == (row(), row(row=3))
 
 
+def test_hidden_rows_are_read(tmp_path: Path) -> None:
+    """ICE has left filters on (371 of 719 rows hidden on 2025-06-20 am) over rows that are
+    listed in the sheets before and after: hidden rows are still published rows."""
+    path = participating(tmp_path, WELLS, WELLS)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    assert ws is not None
+    ws.row_dimensions[2].hidden = True
+    wb.save(path)
+    assert b'hidden="1"' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert read_sheet(path).rows == (row(), row(row=3))
+
+
 def test_first_sheet_only(tmp_path: Path) -> None:
     """Only the workbook's first sheet is read."""
     path = write_xlsx(tmp_path / PARTICIPATING, [HEADER, WELLS], more_sheets=2)
