@@ -133,8 +133,7 @@ def diff(
                          transient=True)
     changes = found if all_ else [c for c in found if c.kind is not reports.ChangeKind.transient]
     hidden = len(found) - len(changes)
-    shown = _limited(changes, limit)
-    rows = reports.change_rows(shown)
+    rows = reports.change_rows(_limited(changes, limit))
     note = (f"{hidden:,} agreement{'s' if hidden != 1 else ''} or application{'s' if hidden != 1 else ''} "
             f"changed and changed back in between (shown with --all)") if hidden else None
     if format_ is OutputFormat.table and not changes:
@@ -144,7 +143,7 @@ def diff(
         return
     sources = {s.id: s for s in reg.sources}
     emit(format_, rows, reports.DIFF_COLUMNS,
-         lambda: _diff_view(shown, len(changes), start, end, code, sources, note))
+         lambda: _diff_view(changes, len(rows), start, end, code, sources, note))
 
 
 def _state_name(code: str) -> str:
@@ -153,9 +152,12 @@ def _state_name(code: str) -> str:
     return state_name(code)
 
 
-def _diff_view(changes: Sequence[Change], total: int, start: dt.date, end: dt.date, code: str | None,
+def _diff_view(changes: Sequence[Change], shown: int, start: dt.date, end: dt.date, code: str | None,
                sources: Mapping[str, Source], note: str | None) -> RenderableType:
+    """One table per kind of change (the first *shown* changes), with the same column
+    widths in each so that they read as one; sources cited as [n] and listed below."""
     from collections import Counter
+    from itertools import groupby
 
     from rich import box
     from rich.console import Group
@@ -165,31 +167,38 @@ def _diff_view(changes: Sequence[Change], total: int, start: dt.date, end: dt.da
     from icestatus.render import MODEL_SHORT, _text, fmt_date
     from icestatus.reports import CHANGE_TITLES
 
-    title = f"Changes to 287(g) agreements from {start} to {end}" + (f" · {_state_name(code)}" if code else "")
+    title = f"Changes to 287(g) agreements from the end of {start} to the end of {end}" + (
+        f" · {_state_name(code)}" if code else "")
     counts = Counter(c.kind for c in changes)
     cited, cite = _source_refs()
-    table = Table(title=_text(title, limit=None), title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("Agency", ratio=1, overflow="fold", min_width=20)
-    table.add_column("St", no_wrap=True)
-    table.add_column("Model", no_wrap=True)
-    table.add_column("Date", no_wrap=True)
-    table.add_column("Src", no_wrap=True)
-    for i, c in enumerate(changes):
-        if i == 0 or changes[i - 1].kind is not c.kind:
-            table.add_row(Text(f"{CHANGE_TITLES[c.kind]}: {counts[c.kind]:,}", style="bold"), "", "", "", "")
-        agency = _text(c.department.name)
-        if c.kind.value in ("renewed", "corrected"):
-            agency.append(f"\n  signed {c.before} → {c.after}", style="dim")
-        elif c.kind.value == "transient":
-            agency.append(f"\n  {c.before}", style="dim")
-        last_of_group = i == len(changes) - 1 or changes[i + 1].kind is not c.kind
-        table.add_row(agency, c.department.state, MODEL_SHORT[c.model], fmt_date(c.event.date, c.event.not_before),
-                      cite(c.event.sources), end_section=last_of_group)
-    summary = ", ".join(f"{n:,} {k.value}" for k, n in sorted(counts.items(), key=lambda kv: list(CHANGE_TITLES).index(kv[0])))
+    visible = changes[:shown]
+    cells = [(c, fmt_date(c.event.date, c.event.not_before), cite(c.event.sources)) for c in visible]
+    date_w = max((len(d) for _, d, _ in cells), default=4)
+    src_w = max([len("Source"), *(len(r) for _, _, r in cells)])
+    parts: list[RenderableType] = [_text(title, limit=None)]
+    for kind, group in groupby(cells, key=lambda x: x[0].kind):
+        table = Table(title=Text(f"{CHANGE_TITLES[kind]}: {counts[kind]:,}", style="bold"), title_justify="left",
+                      box=box.SIMPLE_HEAD, expand=True)
+        table.add_column("Agency", ratio=1, overflow="fold", min_width=20)
+        table.add_column("St", no_wrap=True, width=2)
+        table.add_column("Model", no_wrap=True, width=10)
+        table.add_column("Date", no_wrap=True, width=date_w)
+        table.add_column("Source", no_wrap=True, width=src_w)
+        for c, date, refs in group:
+            agency = _text(c.department.name)
+            if c.kind.value in ("renewed", "corrected"):
+                agency.append(f"\n  signed {c.before} → {c.after}", style="dim")
+            elif c.kind.value == "transient":
+                agency.append(f"\n  {c.before}", style="dim")
+            table.add_row(agency, c.department.state, MODEL_SHORT[c.model], date, refs)
+        parts.append(table)
+    order = list(CHANGE_TITLES)
+    summary = ", ".join(f"{n:,} {k.value}" for k, n in sorted(counts.items(), key=lambda kv: order.index(kv[0])))
     lines = [f"{len(changes):,} change{'s' if len(changes) != 1 else ''}: {summary}"]
-    more = _more_line(len(changes), total, "changes")
+    more = _more_line(len(visible), len(changes), "changes")
     lines += [x for x in (more, note) if x]
-    return Group(table, _text(*lines, limit=None), _references(cited, sources))
+    parts += [_text(*lines, limit=None), _references(cited, sources)]
+    return Group(*parts)
 
 
 # ---------------------------------------------------------------- stats
