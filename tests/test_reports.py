@@ -2,8 +2,8 @@
 
 The fixture registry (tests/fixtures/reports_registry.json) holds one example of every
 kind of change between 2025-05-16 and 2025-07-18; the comments in TestDiff say which.
-Facts checked against ICE's own sheets are in test_reports_sheets.py's class below
-(TestAgainstIceSheets), which skips without ../shared.
+Facts checked against ICE's own sheets are in TestAgainstIceSheets at the end, which
+runs on the bundled registry and skips without ../shared.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import SOURCE, dept, ev, registry_of, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from builders import SOURCE, dept, ev, registry_of, write
 from icestatus import reports
 from icestatus.cli import app
 from icestatus.enums import Every, Model, StatsBy, Status
@@ -83,9 +83,8 @@ def event_logs(draw: st.DrawFn) -> Registry:
         fields: dict[str, Any] = {}
         if draw(st.booleans()) and day:
             fields["not_before"] = (_BASE + dt.timedelta(days=draw(st.integers(0, day)))).isoformat()
-        if kind in ("signed", "corrected"):
-            if kind == "corrected" or draw(st.booleans()):
-                fields["signed"] = (_BASE + dt.timedelta(days=draw(st.integers(0, 60)))).isoformat()
+        if kind == "corrected" or (kind == "signed" and draw(st.booleans())):
+            fields["signed"] = (_BASE + dt.timedelta(days=draw(st.integers(0, 60)))).isoformat()
         if kind == "moa_linked" or (kind == "signed" and draw(st.booleans())):
             fields["moa_url"] = f"https://example.org/moa/{draw(st.integers(0, 3))}.pdf"
         events.append(ev(draw(st.sampled_from(AGENCIES)), kind, (_BASE + dt.timedelta(days=day)).isoformat(),
@@ -130,7 +129,7 @@ class TestDiff:
         changes = reports.diff(reg, start, end)
         assert all(c.kind is not reports.ChangeKind.transient for c in changes)
         before, after = in_force(reg, start), in_force(reg, end)
-        keys = lambda kind: {(c.department.id, c.model) for c in changes if c.kind is kind}  # noqa: E731
+        keys = lambda kind: {(c.department.id, c.model) for c in changes if c.kind is kind}
         assert keys(reports.ChangeKind.started) == set(after) - set(before)
         assert keys(reports.ChangeKind.ended) == set(before) - set(after)
         assert keys(reports.ChangeKind.applied) == pending(reg, end) - pending(reg, start)
@@ -608,3 +607,139 @@ class TestHistorySource:
         assert [e["kind"] for e in doc["events"]] == ["signed"]
         _, err = run(runner, "history", "wells", "--source", "nope", code=2)
         assert err.startswith("icestatus: error: unknown source 'nope'")
+
+
+# ---------------------------------------------------------------- facts from ICE's sheets
+
+
+def _manifest(sheets_dir: Path) -> list[dict[str, str]]:
+    with (sheets_dir / "manifest.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _last_sheet_of_day(sheets_dir: Path, kind: str, day: str) -> Path:
+    """The sheet ICE published last on *day* (pm after am): what `as-of day` must show."""
+    rows = [r for r in _manifest(sheets_dir) if r["kind"] == kind and r["published"] == day]
+    assert rows, f"no {kind} sheet of {day} in the manifest"
+    best = max(rows, key=lambda r: (r["half"] == "pm", r["retrieved_utc"]))
+    return sheets_dir / best["path"]
+
+
+@pytest.fixture(scope="module")
+def national() -> Registry:
+    registry = load_registry(bundled_registry_path())
+    cov = registry.coverage.get("participating")  # type: ignore[call-overload]
+    if cov is None or cov.first > D("2025-05-16") or cov.last < D("2025-07-18"):
+        pytest.skip("the bundled registry is not built from ICE's sheets of 2025-05-16..2025-07-18 yet "
+                    "(scripts/build_registry.py)")
+    return registry
+
+
+class SheetView:
+    """One ICE sheet read with icestatus.sheets, its rows keyed like the registry's
+    agreements: (department id, model), the agency found by state and normalized name
+    or alias. A row repeated in a sheet counts once."""
+
+    def __init__(self, registry: Registry, path: Path) -> None:
+        from icestatus.names import normalize_name
+        from icestatus.sheets import read_sheet
+
+        ids: dict[tuple[str, str], str] = {}
+        for d in registry.departments:
+            for name in (d.name, *d.aliases):
+                ids.setdefault((d.state, normalize_name(name)), d.id)
+        self.sheet = read_sheet(path)
+        self.rows: dict[tuple[str, Model], Any] = {}
+        for row in self.sheet.rows:
+            key = (ids[(row.state, normalize_name(row.agency))], row.model)
+            self.rows.setdefault(key, row)
+
+    def keys(self) -> set[tuple[str, Model]]:  # noqa: SIM118 (not a dict)
+        return set(self.rows)
+
+
+@pytest.mark.shared
+class TestAgainstIceSheets:
+    """Issue 4's acceptance facts, on the bundled registry, checked against ICE's own sheets."""
+
+    def test_diff_lists_exactly_the_rows_that_differ_between_two_sheets(
+        self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
+    ) -> None:
+        old = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", "2025-05-16"))
+        new = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", "2025-07-18"))
+        rows = as_json(runner, "diff", "2025-05-16", "2025-07-18", registry=bundled_registry_path())
+        by_change: dict[str, set[tuple[str, Model]]] = {}
+        for r in rows:
+            by_change.setdefault(r["change"], set()).add((r["department_id"], Model(r["model"])))
+        started, ended = new.keys() - old.keys(), old.keys() - new.keys()
+        resigned = {k for k in old.keys() & new.keys() if old.rows[k].signed != new.rows[k].signed}
+        assert by_change.get("started", set()) == started
+        assert by_change.get("ended", set()) == ended
+        assert by_change.get("renewed", set()) | by_change.get("corrected", set()) == resigned
+        # An MOA link that appeared or changed between the sheets
+        relinked = {k for k in old.keys() & new.keys()
+                    if new.rows[k].moa_url and new.rows[k].moa_url != old.rows[k].moa_url}
+        assert by_change.get("moa_linked", set()) == relinked
+        # What the sheets cannot show (a pause) comes from other sources, never from a sheet
+        sheet_ids = {s.id for s in national.sources if s.kind.value == "ice_sheet"}
+        assert all(r["source"] not in sheet_ids for r in rows if r["change"] in ("paused", "resumed"))
+        # the comparison compared something (2025-07: 265 started, 4 ended, 7 corrected, 106 MOA links)
+        assert len(started) > 100 and ended and resigned and relinked
+
+    def test_diff_applications_match_the_pending_sheets(
+        self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
+    ) -> None:
+        old = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "pending", "2025-05-15"))
+        new = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "pending", "2025-07-18"))
+        rows = as_json(runner, "diff", "2025-05-16", "2025-07-18", "--all", registry=bundled_registry_path())
+        applied = {(r["department_id"], Model(r["model"])) for r in rows if r["change"] == "applied"}
+        withdrawn = {(r["department_id"], Model(r["model"])) for r in rows if r["change"] == "withdrawn"}
+        assert applied == new.keys() - old.keys()
+        assert withdrawn <= old.keys() - new.keys()
+
+    def test_stats_counts_the_sheet_per_state_and_model(
+        self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
+    ) -> None:
+        sheet = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", "2025-07-18"))
+        expected = Counter((dept_id[:2].upper(), model.value) for dept_id, model in sheet.keys())
+        doc = as_json(runner, "stats", "--on", "2025-07-18", registry=bundled_registry_path())
+        got = Counter({(r["state"], m.value): r[m.value] for r in doc["rows"] for m in Model if r[m.value]})
+        assert got == expected
+        assert doc["total"]["in_force"] == len(sheet.keys())
+        assert doc["total"]["agencies"] == len({d for d, _ in sheet.keys()})
+
+    def test_states_count_both_sheets_per_state(
+        self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
+    ) -> None:
+        part = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", "2025-07-18"))
+        pend = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "pending", "2025-07-18"))
+        rows = {r["state"]: r for r in as_json(runner, "states", "--on", "2025-07-18", registry=bundled_registry_path())}
+        assert {s: r["in_force"] for s, r in rows.items() if r["in_force"]} == Counter(
+            d[:2].upper() for d, _ in part.keys())
+        assert {s: r["pending"] for s, r in rows.items() if r["pending"]} == Counter(
+            d[:2].upper() for d, _ in pend.keys())
+        assert {s: r["policy"] for s, r in rows.items() if r["policy"]} == {"CA": "ban", "IL": "ban", "NJ": "ban"}
+
+    def test_trend_meets_every_participating_sheet(
+        self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
+    ) -> None:
+        rows = as_json(runner, "trend", "--from", "2025-05-16", "--to", "2025-07-18", "--every", "day",
+                       registry=bundled_registry_path())
+        by_date = {r["date"]: r["in_force"] for r in rows}
+        days = sorted({r["published"] for r in _manifest(ice_sheets_dir) if r["kind"] == "participating"})
+        for day in days:
+            sheet = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", day))
+            assert by_date[day] == len(sheet.keys()), day
+
+    def test_sources_are_the_sheets_with_their_identity(self, runner: CliRunner, national: Registry,
+                                                        ice_sheets_dir: Path) -> None:
+        rows = as_json(runner, "sources", "--kind", "ice_sheet", registry=bundled_registry_path())
+        manifest = _manifest(ice_sheets_dir)
+        # every sheet ingested is a source, by its SHA-1 and publication date
+        by_id = {s.id: s for s in national.sources}
+        assert sorted((by_id[r["id"]].sha1, r["published"]) for r in rows) == sorted(
+            (m["sha1"], m["published"]) for m in manifest)
+        # the first participating sheet backs one event per row (its agreements' listings)
+        first = next(r for r in rows if r["id"] == national.coverage["participating"].first_source)  # type: ignore[index]
+        assert first["events"] == len(SheetView(national, _last_sheet_of_day(
+            ice_sheets_dir, "participating", "2025-05-16")).keys())

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import dept, ev, registry_of, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from builders import dept, ev, registry_of, write
 from icestatus.cli import app
 from icestatus.models import Registry
 from icestatus.registry import bundled_registry_path, dump_registry
@@ -97,11 +97,10 @@ class TestChecks:
         doc = good_doc()
         doc["events"][0], doc["events"][5] = doc["events"][5], doc["events"][0]
         got = [p for p in problems_of(doc, tmp_path) if "date order" in p]
+        dates = [e["date"] for e in doc["events"]]
         assert got == [
-            f"events[1].date: {doc['events'][1]['date']} is before the date of events[0] ({doc['events'][0]['date']}): "
-            "keep events in date order",
-            f"events[5].date: {doc['events'][5]['date']} is before the date of events[4] ({doc['events'][4]['date']}): "
-            "keep events in date order",
+            f"events[1].date: {dates[1]} is before the date of events[0] ({dates[0]}): keep events in date order",
+            f"events[5].date: {dates[5]} is before the date of events[4] ({dates[4]}): keep events in date order",
         ]
 
     def test_impossible_transitions(self, tmp_path: Path) -> None:

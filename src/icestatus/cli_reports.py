@@ -505,24 +505,37 @@ def sources_(
 
 
 def _sources_table(usage: Sequence[Any], total: int, width: int) -> RenderableType:
+    """Id, date and counts always; then the publisher and title, as far as the width
+    allows (JSON and CSV always carry every field). Ids are never broken across lines
+    unless longer than 60 characters: people copy them into --source."""
     from rich import box
     from rich.console import Group
     from rich.table import Table
 
     from icestatus.render import _text
 
-    wide = width >= 110
-    table = Table(title="Sources", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("Id", no_wrap=True)
+    longest = max([2, *(len(u.source.id) for u in usage)])
+    id_w = min(60, longest)
+    room = width - (id_w + 10 + len("Events") + len("Policies")) - 2 * 4  # 4 gaps of 2 between 5 columns
+    table = Table(title="Sources", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    if longest <= id_w:
+        table.add_column("Id", no_wrap=True)
+    else:
+        table.add_column("Id", overflow="fold", min_width=id_w)
     table.add_column("Published", no_wrap=True)
     table.add_column("Events", justify="right", no_wrap=True)
     table.add_column("Policies", justify="right", no_wrap=True)
-    table.add_column("Publisher: title" if wide else "Publisher", overflow="fold", ratio=1, min_width=12)
+    show = "title" if room >= 36 else "publisher" if room >= 12 else None
+    if show:
+        table.add_column("Publisher: title" if show == "title" else "Publisher", overflow="fold", ratio=1)
     for u in usage:
         s = u.source
-        who = f"{s.publisher}: {s.title}" if wide else s.publisher
-        table.add_row(_text(s.id), str(s.published or "undated"), f"{u.events:,}", f"{u.policies:,}", _text(who, limit=300))
-    lines = [f"{total:,} source{'s' if total != 1 else ''}" + ("" if wide else "; titles with --format json or a wider terminal")]
+        cells: list[Any] = [_text(s.id), str(s.published or "undated"), f"{u.events:,}", f"{u.policies:,}"]
+        if show:
+            cells.append(_text(f"{s.publisher}: {s.title}" if show == "title" else s.publisher, limit=300))
+        table.add_row(*cells)
+    lines = [f"{total:,} source{'s' if total != 1 else ''}" + (
+        "" if show == "title" else "; titles with --format json or a wider terminal")]
     more = _more_line(len(usage), total, "sources")
     if more:
         lines.append(more)
