@@ -23,6 +23,7 @@ ABBREVIATIONS: dict[str, str] = {
     "st": "saint",
     "mt": "mount",
     "sheriff": "sheriffs",  # "Sheriff Office" and "Sheriff's Office" are one agency
+    "offic": "office",  # "Berrian County Sheriff's Offic" (participating sheets of 2025-05-16 and 05-19)
 }
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})

@@ -1,0 +1,708 @@
+"""Turn ICE's published sheets into dated, sourced events.
+
+ICE publishes snapshots (who participates, who is pending) with no ids and no changelog.
+``ingest_sheets`` diffs each snapshot against the registry replayed to the snapshot's
+publication date (``replay.fold``) and records what changed as events that cite the
+sheet. The rules are documented in the README ("Keeping the registry up to date"):
+
+* Sheets apply in publication order: date, am before pm (unknown half last), and for one
+  date and half the participating sheet before the pending one. A sheet older than the
+  newest of its kind already ingested is refused, unless it is that very file (same
+  SHA-1), which is a no-op.
+* Identity: an agency is its state plus ``names.normalize_name`` of its name or of any
+  alias. A new spelling of a known agency becomes an alias; a row repeated within one
+  sheet (same agency and model) counts once.
+* Participating sheet: a listed agreement not in force is ``signed`` (dated by SIGNED when
+  that lies after the previous participating sheet, else known to the window between the
+  two sheets with ICE's SIGNED kept); one in force whose SIGNED changed is ``corrected``;
+  a new or changed MOA link is ``moa_linked``; an agreement ICE listed that is no longer
+  listed is ``delisted``.
+* Pending sheet: a listed application not pending is ``applied``; one ICE listed that is
+  no longer listed (and was not signed) is ``withdrawn``.
+
+Pure: no printing, no terminal. Reading is ``read_sheets`` (all files first, so that a
+malformed one stops the whole run before anything is computed or written).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, cast
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from icestatus.enums import EventKind, Model, SheetKind, SourceKind
+from icestatus.errors import SheetError, UsageError
+from icestatus.models import Department, Event, Registry, SheetCoverage, Source
+from icestatus.names import department_id
+from icestatus.names import normalize_name as _normalize_name
+from icestatus.replay import AgreementKey, fold
+from icestatus.sheets import Sheet, SheetRow, read_sheet
+
+if TYPE_CHECKING:
+    from icestatus.replay import _Agreement
+
+# The same few thousand names recur in every sheet: normalize each spelling once.
+normalize_name = lru_cache(maxsize=1 << 16)(_normalize_name)
+
+PUBLISHER = "U.S. Immigration and Customs Enforcement"
+
+_HALF_ORDER = {"am": 0, "pm": 1, None: 2}
+_KIND_ORDER = {SheetKind.participating: 0, SheetKind.pending: 1}
+
+# The order in which per-file counts are reported.
+SUMMARY_KINDS: tuple[tuple[str, str], ...] = (
+    ("signed", "new signings"),
+    ("ended", "ended"),
+    ("applied", "applied"),
+    ("withdrawn", "withdrawn"),
+    ("withdrawn_signed", "withdrawals found signed"),
+    ("corrected", "corrected"),
+    ("moa_linked", "MOA links"),
+    ("new_agencies", "new agencies"),
+    ("new_aliases", "new aliases"),
+)
+
+
+class OutOfOrderError(SheetError):
+    """A sheet older than the newest of its kind already in the registry."""
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What one sheet did to the registry (or why it did nothing)."""
+
+    path: Path
+    kind: SheetKind
+    published: dt.date
+    half: str | None
+    rows: int
+    source_id: str | None              # the Source recorded for it; None when skipped
+    events: tuple[Event, ...] = ()
+    removed: tuple[Event, ...] = ()    # withdrawals found to be signings seen late
+    new_departments: tuple[Department, ...] = ()
+    new_aliases: tuple[tuple[str, str], ...] = ()  # (department id, spelling)
+    repeated_rows: int = 0             # rows that repeat an earlier row of the same sheet
+    skipped: str | None = None         # why nothing was done (identical to an ingested sheet)
+    warnings: tuple[str, ...] = ()
+
+    def counts(self) -> Counter[str]:
+        """Counts by summary kind (see ``SUMMARY_KINDS``)."""
+        counts: Counter[str] = Counter()
+        for ev in self.events:
+            kind = ev.kind.value
+            counts["ended" if kind in ("delisted", "terminated") else kind] += 1
+        counts["withdrawn_signed"] = len(self.removed)
+        counts["new_agencies"] = len(self.new_departments)
+        counts["new_aliases"] = len(self.new_aliases)
+        return counts
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    registry: Registry
+    files: tuple[FileResult, ...]
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return tuple(ev for f in self.files for ev in f.events)
+
+    @property
+    def changed(self) -> bool:
+        return any(f.source_id is not None for f in self.files)
+
+    def counts(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for f in self.files:
+            total.update(f.counts())
+        return total
+
+
+def summary_line(counts: Counter[str]) -> str:
+    """``3 new signings, 1 ended, 2 MOA links`` (kinds that did not occur left out, in the
+    order of ``SUMMARY_KINDS``), or ``no changes``."""
+    return ", ".join(f"{counts[key]} {label}" for key, label in SUMMARY_KINDS if counts[key]) or "no changes"
+
+
+# ---------------------------------------------------------------- reading
+
+
+def publication_key(sheet: Sheet) -> tuple[dt.date, int, int]:
+    """Sort key of publication order: date, am < pm < unknown half, participating first."""
+    return (sheet.published, _HALF_ORDER[sheet.half], _KIND_ORDER[sheet.kind])
+
+
+def read_sheets(
+    paths: Sequence[Path],
+    *,
+    kind: SheetKind | None = None,
+    published: dt.date | None = None,
+    half: str | None = None,
+    on_read: Callable[[Path], None] | None = None,
+) -> list[Sheet]:
+    """Read and validate every file (raising SheetError on the first bad one), in
+    publication order; files of the same publication keep the order given."""
+    sheets = []
+    for path in paths:
+        sheets.append(read_sheet(Path(path), kind=kind, published=published, half=half))
+        if on_read is not None:
+            on_read(Path(path))
+    return sorted(sheets, key=publication_key)
+
+
+def ingest_paths(
+    registry: Registry,
+    paths: Sequence[Path],
+    *,
+    kind: SheetKind | None = None,
+    published: dt.date | None = None,
+) -> IngestResult:
+    """``read_sheets`` then ``ingest_sheets``: the whole pipeline for files on disk."""
+    return ingest_sheets(registry, read_sheets(paths, kind=kind, published=published))
+
+
+# ---------------------------------------------------------------- the diff
+
+
+def ingest_sheets(registry: Registry, sheets: Iterable[Sheet]) -> IngestResult:
+    """Apply *sheets* (sorted into publication order) to *registry*; returns the new
+    registry and what each sheet added. Raises OutOfOrderError, before changing
+    anything, when a sheet is older than the newest of its kind already ingested."""
+    log = _Log(registry)
+    ordered = sorted(sheets, key=publication_key)
+    _check_order(log, ordered)
+    results = []
+    for sheet in ordered:
+        same = log.by_sha1.get(sheet.sha1)
+        if same is None:
+            results.append(log.apply(sheet))
+            continue
+        results.append(FileResult(
+            path=sheet.path, kind=sheet.kind, published=sheet.published, half=sheet.half,
+            rows=len(sheet.rows), source_id=None, skipped=f"identical to {same}, already ingested",
+            warnings=sheet.warnings,
+        ))
+    return IngestResult(registry=log.registry(registry), files=tuple(results))
+
+
+def _check_order(log: _Log, ordered: Sequence[Sheet]) -> None:
+    """Refuse the first sheet older than the newest of its kind (ingested or given)."""
+    newest = {k: latest for k in SheetKind if (latest := log.newest(k)) is not None}
+    known = set(log.by_sha1)
+    for sheet in ordered:
+        if sheet.sha1 in known:
+            continue
+        known.add(sheet.sha1)
+        order = (sheet.published, _HALF_ORDER[sheet.half])
+        latest = newest.get(sheet.kind)
+        if latest is not None and order < latest[0]:
+            raise OutOfOrderError(
+                f"{sheet.path}: refused: this {sheet.kind.value} sheet of "
+                f"{_edition(sheet.published, sheet.half)} is older than the newest {sheet.kind.value} "
+                f"sheet already ingested, {latest[1]}; ICE's sheets must be ingested in the order "
+                "ICE published them"
+            )
+        newest[sheet.kind] = (order, f"{sheet.path.name} ({_edition(sheet.published, sheet.half)})")
+
+
+def _edition(published: dt.date, half: str | None) -> str:
+    return f"{published}" + (f" {half}" if half else "")
+
+
+def source_id_for(kind: SheetKind, published: dt.date, half: str | None) -> str:
+    """``ice-participating-2025-07-18-pm`` (no half suffix when the half is unknown)."""
+    return f"ice-{kind.value}-{published.isoformat()}" + (f"-{half}" if half else "")
+
+
+@dataclass(slots=True)
+class _Listed:
+    """One agreement or application as a sheet lists it (repeated rows folded in)."""
+
+    rows: list[SheetRow]
+    signed: tuple[dt.date, ...]   # SIGNED of every row listing it, first row first
+    moa_url: str | None           # the first MOA link among its rows
+    moa_pending: bool             # its first row's MOA cell reads "link pending"
+
+
+def _list(listed: dict[AgreementKey, _Listed], dept_id: str, row: SheetRow) -> int:
+    """Add *row* to what the sheet lists; 1 if it repeats an agreement already listed."""
+    key = (dept_id, row.model)
+    item = listed.get(key)
+    if item is None:
+        listed[key] = _Listed([row], (row.signed,) if row.signed else (), row.moa_url, row.moa == "link pending")
+        return 0
+    item.rows.append(row)
+    if row.signed and row.signed not in item.signed:
+        item.signed = (*item.signed, row.signed)
+    item.moa_url = item.moa_url or row.moa_url
+    return 1
+
+
+# Words that say what kind of agency it is, not which one: left out when comparing names
+# for a rename, so that "Bay County Sheriff's Office" is not "Clay County Sheriff's Office".
+_GENERIC_WORDS = frozenset(["police", "department", "sheriffs", "office", "county", "city", "town", "of", "the", "and"])
+SIMILAR_NAME_SCORE = 85.0
+
+
+def _distinctive(name: str) -> str:
+    return " ".join(w for w in normalize_name(name).split() if w not in _GENERIC_WORDS)
+
+
+def similar_names(a: str, b: str) -> bool:
+    """Whether two spellings can name one agency: their distinctive words (generic ones
+    such as "police", "county", "city of" left out) match up to a typo, or one's are a
+    subset of the other's ("City of Melbourne Police Department" / "Melbourne Police
+    Department", "Boca Raton Police Services Department" / "Boca Raton Police Department")."""
+    from rapidfuzz import fuzz
+
+    x, y = _distinctive(a), _distinctive(b)
+    return bool(x) and bool(y) and fuzz.token_set_ratio(x, y) >= SIMILAR_NAME_SCORE
+
+
+DELISTED_NOTE = "No longer on ICE's participating list; the sheet does not say why."
+WITHDRAWN_NOTE = (
+    "No longer on ICE's pending list; the sheet does not say why (withdrawn or denied, or "
+    "signed and not yet on the participating list)."
+)
+FIRST_PENDING_NOTE = "On the first pending sheet ingested: applied on or before this date."
+IMPOSSIBLE_SIGNED_NOTE = "ICE's SIGNED reads {}, after this sheet's date: the signing date is not known."
+
+
+class _Log:
+    """The registry being built: a date-sorted event list and indexes, mutable while
+    sheets are applied, turned back into a Registry once at the end."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.events: list[Event] = list(registry.events)
+        self.dates: list[dt.date] = [e.date for e in self.events]
+        self.departments: dict[str, Department] = {d.id: d for d in registry.departments}
+        self.index: dict[tuple[str, str], str] = {}
+        for dept in registry.departments:
+            for name in (dept.name, *dept.aliases):
+                self.index.setdefault((dept.state, normalize_name(name)), dept.id)
+        self.sources: dict[str, Source] = {s.id: s for s in registry.sources}
+        self.ice_sources: set[str] = {s.id for s in registry.sources if s.kind is SourceKind.ice_sheet}
+        self.by_sha1: dict[str, str] = {s.sha1: s.id for s in registry.sources if s.sha1}
+        self.coverage: dict[SheetKind, SheetCoverage] = dict(registry.coverage)
+        self.departments_changed = False
+
+    # -- what is known
+
+    def newest(self, kind: SheetKind) -> tuple[tuple[dt.date, int], str] | None:
+        """((date, half order), description) of the newest sheet of *kind* ingested."""
+        cov = self.coverage.get(kind)
+        if cov is None:
+            return None
+        src = self.sources.get(cov.last_source)
+        half = src.half if src is not None else None
+        return (cov.last, _HALF_ORDER[half]), f"{cov.last_source} ({_edition(cov.last, half)})"
+
+    def previous(self, kind: SheetKind) -> dt.date | None:
+        """Date of the newest sheet of *kind* ingested so far (None: this is the first)."""
+        cov = self.coverage.get(kind)
+        return cov.last if cov is not None else None
+
+    def cites_ice(self, ev: Event) -> bool:
+        return any(s in self.ice_sources for s in ev.sources)
+
+    # -- changes
+
+    def add(self, ev: Event) -> None:
+        """Insert keeping date order, after the events already recorded for that day."""
+        i = bisect.bisect_right(self.dates, ev.date)
+        self.events.insert(i, ev)
+        self.dates.insert(i, ev.date)
+
+    def remove(self, ev: Event) -> None:
+        i = next(j for j in range(bisect.bisect_left(self.dates, ev.date), len(self.events)) if self.events[j] is ev)
+        del self.events[i], self.dates[i]
+
+    def new_department(self, row: SheetRow) -> Department:
+        base = department_id(row.state, row.agency)
+        dept_id, n = base, 2
+        while dept_id in self.departments:  # the id of another agency's first spelling
+            dept_id, n = f"{base}-{n}", n + 1
+        dept = Department(id=dept_id, name=row.agency, state=row.state, type=row.type, county=row.county)
+        self.departments[dept_id] = dept
+        self.index[(row.state, normalize_name(row.agency))] = dept_id
+        self.departments_changed = True
+        return dept
+
+    def note_spelling(self, dept_id: str, row: SheetRow) -> bool:
+        """Record *row*'s spelling as an alias if it is new (True), and fill in the type
+        and county the agency lacks."""
+        dept = self.departments[dept_id]
+        spelled = row.agency != dept.name and row.agency not in dept.aliases
+        fill = (dept.type is None and row.type is not None) or (dept.county is None and row.county is not None)
+        if spelled or fill:
+            self.departments[dept_id] = Department(
+                id=dept.id, name=dept.name, state=dept.state,
+                type=dept.type if dept.type is not None else row.type,
+                county=dept.county if dept.county is not None else row.county,
+                aliases=(*dept.aliases, row.agency) if spelled else dept.aliases,
+            )
+            self.index.setdefault((row.state, normalize_name(row.agency)), dept_id)
+            self.departments_changed = True
+        return spelled
+
+    def add_source(self, sheet: Sheet) -> str:
+        base = source_id_for(sheet.kind, sheet.published, sheet.half)
+        sid, n = base, 2
+        while sid in self.sources:  # ICE re-published the same edition with other content
+            sid, n = f"{base}-{n}", n + 1
+        self.sources[sid] = Source(
+            id=sid, kind=SourceKind.ice_sheet, publisher=PUBLISHER,
+            title=f"ICE 287(g) {sheet.kind.value} agencies sheet {sheet.path.name}",
+            published=sheet.published, sheet=sheet.kind, sha1=sheet.sha1,
+            half=cast("Literal['am', 'pm'] | None", sheet.half),  # read_sheet allows no other value
+            rows=len(sheet.rows),
+        )
+        self.ice_sources.add(sid)
+        self.by_sha1[sheet.sha1] = sid
+        cov = self.coverage.get(sheet.kind)
+        self.coverage[sheet.kind] = SheetCoverage(
+            first=cov.first if cov else sheet.published, first_source=cov.first_source if cov else sid,
+            last=sheet.published, last_source=sid,
+        )
+        return sid
+
+    # -- one sheet
+
+    def apply(self, sheet: Sheet) -> FileResult:
+        date = sheet.published
+        agreements, applications = fold(self.events, date)
+        signings, last_app = _latest(self.events, date) if sheet.kind is SheetKind.participating else ({}, {})
+        # Rows of known agencies, and rows whose name is new, grouped by normalized name.
+        listed: dict[AgreementKey, _Listed] = {}
+        unknown: dict[tuple[str, str], list[SheetRow]] = {}
+        repeated = 0
+        for row in sheet.rows:
+            name_key = (row.state, normalize_name(row.agency))
+            dept_id = self.index.get(name_key)
+            if dept_id is None:
+                unknown.setdefault(name_key, []).append(row)
+            else:
+                repeated += _list(listed, dept_id, row)
+        # ICE-listed agreements (applications) this sheet no longer lists under a known name.
+        if sheet.kind is SheetKind.participating:
+            missing = {k: ag.moa_url for k, ag in agreements.items()
+                       if k not in listed and k in signings and self.cites_ice(signings[k])}
+            signed_on = {k: agreements[k].signed for k in missing}
+        else:
+            missing = {k: None for k, app in applications.items() if k not in listed and self.cites_ice(app)}
+            signed_on = {}
+        renamed = self._renamed(unknown, missing, signed_on)
+        new: list[Department] = []
+        aliases: list[tuple[str, str]] = []
+        for name_key, rows in unknown.items():
+            dept_id = renamed.get(name_key)
+            if dept_id is None:
+                dept = self.new_department(rows[0])
+                new.append(dept)
+                dept_id = dept.id
+            for row in rows:
+                repeated += _list(listed, dept_id, row)
+        for (dept_id, _), item in listed.items():
+            for row in item.rows:
+                if self.note_spelling(dept_id, row):
+                    aliases.append((dept_id, row.agency))
+        previous = self.previous(sheet.kind)
+        sid = self.add_source(sheet)
+        dropped: list[Event] = []
+        if sheet.kind is SheetKind.participating:
+            events = self._participating(date, previous, listed, agreements, applications, signings,
+                                         last_app, sid, dropped)
+        else:
+            events = self._pending(date, previous, listed, applications, sid)
+        for ev in dropped:
+            self.remove(ev)
+        for ev in events:
+            self.add(ev)
+        return FileResult(
+            path=sheet.path, kind=sheet.kind, published=date, half=sheet.half,
+            rows=len(sheet.rows), source_id=sid, events=tuple(events), removed=tuple(dropped),
+            new_departments=tuple(new), new_aliases=tuple(aliases), repeated_rows=repeated,
+            warnings=sheet.warnings,
+        )
+
+    def _renamed(
+        self, unknown: dict[tuple[str, str], list[SheetRow]],
+        missing: dict[AgreementKey, str | None], signed_on: dict[AgreementKey, dt.date],
+    ) -> dict[tuple[str, str], str]:
+        """New names that are a known agency renamed: name key -> department id.
+
+        A row under a new name continues an agreement (or application) ICE listed before
+        and no longer lists under its old names when it has the same state, model and
+        type, a similar name (``similar_names``), and, on a participating sheet, the same
+        MOA document or signing date; and when that pairing is one-to-one.
+        """
+        if not unknown or not missing:
+            return {}
+        edges: list[tuple[tuple[str, str], Model, AgreementKey]] = []
+        for name_key, rows in unknown.items():
+            for row in {r.model: r for r in reversed(rows)}.values():
+                for key, url in missing.items():
+                    dept = self.departments[key[0]]
+                    if key[1] is not row.model or dept.state != row.state:
+                        continue
+                    if dept.type is not None and row.type is not None and dept.type != row.type:
+                        continue
+                    if key in signed_on:
+                        same_moa = url is not None and any(r.moa_url == url for r in rows)
+                        same_day = any(r.signed == signed_on[key] for r in rows if r.model is row.model)
+                        if not (same_moa or same_day):
+                            continue
+                    if not any(similar_names(row.agency, n) for n in (dept.name, *dept.aliases)):
+                        continue
+                    edges.append((name_key, row.model, key))
+        by_row = Counter((n, m) for n, m, _ in edges)
+        by_key = Counter(k for _, _, k in edges)
+        out: dict[tuple[str, str], str] = {}
+        refused: set[tuple[str, str]] = set()
+        for name_key, model, key in edges:
+            if by_row[(name_key, model)] != 1 or by_key[key] != 1:
+                continue
+            if out.get(name_key, key[0]) != key[0]:  # one name, two agencies: not a rename
+                refused.add(name_key)
+            out[name_key] = key[0]
+        return {n: d for n, d in out.items() if n not in refused}
+
+    def _participating(
+        self, date: dt.date, previous: dt.date | None, listed: dict[AgreementKey, _Listed],
+        agreements: dict[AgreementKey, _Agreement], applications: dict[AgreementKey, Event],
+        signings: dict[AgreementKey, Event], last_app: dict[AgreementKey, Event], sid: str,
+        dropped: list[Event],
+    ) -> list[Event]:
+        """Events for a participating sheet; *dropped* receives the withdrawals that a
+        signing dated on or before them shows to have been that signing, seen late."""
+        window = _window(previous, date)
+        pending_sheet = self.previous(SheetKind.pending)
+        out: list[Event] = []
+        for (dept_id, model), item in listed.items():
+            ag = agreements.get((dept_id, model))
+            # A SIGNED after the sheet's own date is a typo (5025-07-07): not a signing date.
+            possible = tuple(x for x in item.signed if x <= date)
+            signed = possible[0] if possible else None
+            impossible = next((x for x in item.signed if x > date), None)
+            if ag is None:
+                # The signing cannot be dated before the last sheet that did not list it as
+                # participating, nor before the last pending sheet that listed it as pending
+                # (``signed`` closes the application): either would contradict a sheet.
+                floor = previous
+                applied = applications.get((dept_id, model))
+                if applied is not None and pending_sheet is not None and self.cites_ice(applied):
+                    floor = _later(floor, pending_sheet)
+                gone = last_app.get((dept_id, model))  # an application ICE stopped listing
+                if gone is not None and gone.kind is EventKind.withdrawn and self.cites_ice(gone):
+                    # Last listed on the previous pending sheet; without a window, on an
+                    # earlier sheet of the withdrawal's own day, which a signing may share.
+                    floor = _later(floor, gone.not_before or gone.date - dt.timedelta(days=1))
+                else:
+                    gone = None
+                if signed is not None and (floor is None or signed > floor):
+                    when, since, ice_signed = signed, None, None
+                else:  # listed late (or its SIGNED is impossible): known to the window only
+                    when, since, ice_signed = date, _window(floor, date), signed
+                out.append(Event(
+                    department_id=dept_id, model=model, kind=EventKind.signed, date=when,
+                    not_before=since, signed=ice_signed, sources=(sid,),
+                    moa_url=item.moa_url, moa_pending=item.moa_url is None and item.moa_pending,
+                    note=IMPOSSIBLE_SIGNED_NOTE.format(impossible) if signed is None and impossible else None,
+                ))
+                if gone is not None and when <= gone.date:
+                    dropped.append(gone)  # it left the pending list because it was signed
+                continue
+            if signed is not None and ag.signed not in possible:
+                out.append(Event(
+                    department_id=dept_id, model=model, kind=EventKind.corrected, date=date,
+                    not_before=window, signed=signed, sources=(sid,),
+                    note=f"ICE's SIGNED changed from {ag.signed} to {signed}.",
+                ))
+            if item.moa_url is not None and item.moa_url != ag.moa_url:
+                out.append(Event(
+                    department_id=dept_id, model=model, kind=EventKind.moa_linked, date=date,
+                    moa_url=item.moa_url, sources=(sid,),
+                ))
+        for key in agreements:
+            signing = signings.get(key)
+            if key not in listed and signing is not None and self.cites_ice(signing):
+                out.append(Event(
+                    department_id=key[0], model=key[1], kind=EventKind.delisted, date=date,
+                    not_before=window, sources=(sid,), note=DELISTED_NOTE,
+                ))
+        return out
+
+    def _pending(
+        self, date: dt.date, previous: dt.date | None, listed: dict[AgreementKey, _Listed],
+        applications: dict[AgreementKey, Event], sid: str,
+    ) -> list[Event]:
+        window = _window(previous, date)
+        out: list[Event] = []
+        for dept_id, model in listed:
+            if (dept_id, model) not in applications:
+                out.append(Event(
+                    department_id=dept_id, model=model, kind=EventKind.applied, date=date,
+                    not_before=window, sources=(sid,),
+                    note=FIRST_PENDING_NOTE if previous is None else None,
+                ))
+        for key, applied in applications.items():
+            if key not in listed and self.cites_ice(applied):
+                out.append(Event(
+                    department_id=key[0], model=key[1], kind=EventKind.withdrawn, date=date,
+                    not_before=window, sources=(sid,), note=WITHDRAWN_NOTE,
+                ))
+        return out
+
+    def registry(self, base: Registry) -> Registry:
+        if len(self.sources) == len(base.sources) and not self.departments_changed:
+            return base
+        return base.model_copy(update={
+            "sources": tuple(self.sources.values()),
+            "departments": tuple(sorted(self.departments.values(), key=lambda d: d.id)),
+            "events": tuple(self.events),
+            "coverage": dict(self.coverage),
+        })
+
+
+def _window(previous: dt.date | None, date: dt.date) -> dt.date | None:
+    """Start of the window (previous sheet, this sheet]; None when both are of one day."""
+    return previous if previous is not None and previous < date else None
+
+
+def _later(a: dt.date | None, b: dt.date) -> dt.date:
+    return b if a is None else max(a, b)
+
+
+def _latest(events: Sequence[Event], as_of: dt.date) -> tuple[dict[AgreementKey, Event], dict[AgreementKey, Event]]:
+    """Among events dated <= *as_of*: the latest ``signed`` event of every agreement, and
+    the latest ``applied`` or ``withdrawn`` event of every agreement."""
+    signings: dict[AgreementKey, Event] = {}
+    applications: dict[AgreementKey, Event] = {}
+    for ev in events:
+        if ev.date > as_of:
+            break
+        kind = ev.kind
+        if kind is EventKind.signed:
+            signings[(ev.department_id, ev.model)] = ev
+        elif kind is EventKind.applied or kind is EventKind.withdrawn:
+            applications[(ev.department_id, ev.model)] = ev
+    return signings, applications
+
+
+# ---------------------------------------------------------------- curated facts
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFacts:
+    """A source as the user describes it to ``record``."""
+
+    url: str
+    title: str
+    publisher: str | None = None      # default: the URL's site ("mainepublic.org")
+    published: dt.date | None = None
+    kind: SourceKind = SourceKind.news
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    registry: Registry
+    event: Event
+    source_id: str
+    new_source: bool
+    merged: bool            # the same agency, model, kind and date was recorded: it gained the source
+    unchanged: bool         # ... and already cited this source: nothing to write
+    no_effect: str | None   # why replay ignores the event where it stands, if it does
+
+
+def _slug(text: str, words: int = 8) -> str:
+    return "-".join(re.sub(r"[^a-z0-9]+", " ", text.casefold()).split()[:words])
+
+
+def source_for(registry: Registry, facts: SourceFacts) -> tuple[Source, bool]:
+    """The registry's source with this URL, or a new one (id: publisher-date-title slug)."""
+    for src in registry.sources:
+        if src.url == facts.url:
+            return src, False
+    host = (urlsplit(facts.url).hostname or "").removeprefix("www.")
+    publisher = facts.publisher or host or "unknown publisher"
+    parts = [_slug(publisher, 3), facts.published.isoformat() if facts.published else "", _slug(facts.title)]
+    base = "-".join(p for p in parts if p)[:120].strip("-") or "source"
+    taken = {s.id for s in registry.sources}
+    sid, n = base, 2
+    while sid in taken:
+        sid, n = f"{base}-{n}", n + 1
+    try:
+        src = Source(id=sid, kind=facts.kind, title=facts.title.strip(), publisher=publisher.strip(),
+                     url=facts.url.strip(), published=facts.published)
+    except ValidationError as exc:
+        raise UsageError(f"bad source: {_first_problem(exc)}") from None
+    return src, True
+
+
+def _first_problem(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    field = ".".join(str(p) for p in err["loc"]) or "value"
+    return f"{field}: {err['msg']}"
+
+
+def record_event(
+    registry: Registry,
+    department_id: str,
+    *,
+    kind: EventKind,
+    model: Model,
+    date: dt.date,
+    source: SourceFacts,
+    not_before: dt.date | None = None,
+    note: str | None = None,
+    signed: dt.date | None = None,
+    moa_url: str | None = None,
+) -> Recorded:
+    """*registry* with one curated event (and its source) added, after the events
+    already recorded for that day; an identical fact (agency, model, kind, date) already
+    recorded gains the source instead (``registry.merge_registries``)."""
+    from icestatus.registry import merge_registries
+    from icestatus.sheets import normalize_moa_url
+
+    if kind is EventKind.corrected and signed is None:
+        raise UsageError("--kind corrected needs --signed DATE (the corrected signing date)")
+    if kind is EventKind.moa_linked and moa_url is None:
+        raise UsageError("--kind moa_linked needs --moa-url URL")
+    if not_before is not None and not_before > date:
+        raise UsageError(f"--not-before {not_before} is after --date {date}")
+    dept = next(d for d in registry.departments if d.id == department_id)
+    src, new_source = source_for(registry, source)
+    try:
+        event = Event(
+            department_id=department_id, model=model, kind=kind, date=date, not_before=not_before,
+            sources=(src.id,), note=note.strip() if note and note.strip() else None, signed=signed,
+            moa_url=normalize_moa_url(moa_url) if moa_url else None,
+        )
+    except ValidationError as exc:
+        raise UsageError(f"bad event: {_first_problem(exc)}") from None
+    same = [e for e in registry.events
+            if (e.department_id, e.model, e.kind, e.date) == (department_id, model, kind, date)]
+    if any(src.id in e.sources for e in same):
+        return Recorded(registry=registry, event=same[0], source_id=src.id, new_source=False,
+                        merged=True, unchanged=True, no_effect=None)
+    extra = Registry(schema_version=registry.schema_version, sources=(src,), departments=(dept,), events=(event,))
+    updated = merge_registries(registry, extra)
+    problems: list[str] = []
+    fold(
+        [e for e in updated.events if e.department_id == department_id and e.model is model],
+        rejected=lambda ev, why: problems.append(why)
+        if (ev.kind, ev.date) == (kind, date) and src.id in ev.sources else None,
+    )
+    return Recorded(registry=updated, event=event, source_id=src.id, new_source=new_source,
+                    merged=bool(same), unchanged=False, no_effect=problems[0] if problems else None)
