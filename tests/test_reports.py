@@ -457,6 +457,14 @@ class TestTrendCommand:
         assert "2025-05-01" in out and "2025-11-01" in out
         assert "0 on 2025-05-01 → 4 on 2025-11-01 (+4); peak 5 on 2025-06-05" in out
 
+    def test_one_warning_per_gap_in_coverage(self, runner: CliRunner) -> None:
+        # the fixture's sources cover 2017-10-05..2025-07-18: both ends before it warn once
+        _, err = run(runner, "trend", "--from", "2016-01-01", "--to", "2016-03-01", "--format", "csv")
+        assert err == ("icestatus: warning: 2016-01-01 is outside the period this registry's sources cover "
+                       "(2017-10-05 to 2025-07-18)\n")
+        _, err = run(runner, "trend", "--from", "2025-06-01", "--to", "2025-08-01", "--format", "csv")
+        assert err.count("\n") == 1 and "2025-08-01 is outside" in err
+
     def test_errors(self, runner: CliRunner, tmp_path: Path) -> None:
         _, err = run(runner, "trend", "--from", "2025-07-01", "--to", "2025-06-01", code=2)
         assert err == "icestatus: error: --from 2025-07-01 is after --to 2025-06-01\n"

@@ -103,6 +103,19 @@ class TestChecks:
             f"events[5].date: {dates[5]} is before the date of events[4] ({dates[4]}): keep events in date order",
         ]
 
+    def test_problems_come_in_record_order_each_record_in_check_order(self) -> None:
+        doc = {"schema_version": 1, "sources": [{"id": "s", "kind": "news", "title": "t", "publisher": "p"}],
+               "departments": [{"id": "tx-a", "name": "A", "state": "TX"}],
+               "events": [
+                   {"department_id": "tx-a", "model": "task_force", "kind": "signed", "date": "2025-06-01", "sources": ["s"]},
+                   {"department_id": "tx-a", "model": "task_force", "kind": "resumed", "date": "2025-06-03", "sources": ["s"]},
+                   {"department_id": "tx-a", "model": "task_force", "kind": "terminated", "date": "2025-05-20",
+                    "not_before": "2025-05-28", "sources": ["nope"]}]}
+        got = [str(p).split(":")[0] for p in validate_bytes(json.dumps(doc).encode(), Path("r.json"), TODAY).problems]
+        assert got == ["events[1].kind",  # resumed, but not paused
+                       "events[2].sources[0]", "events[2].not_before", "events[2].date",  # records, then order
+                       "events[2].kind"]  # replayed in date order, it ends nothing: it comes first
+
     def test_impossible_transitions(self, tmp_path: Path) -> None:
         registry = registry_of([
             ev("tx-a", "terminated", "2025-01-01"),                # terminated before any signing
@@ -155,11 +168,11 @@ class TestChecks:
         doc["coverage"] = {"participating": {"first": "2025-05-16", "first_source": "ice-2025-05-16",
                                              "last": "2025-12-01", "last_source": "ice-2025-07-18"}}
         got = problems_of(doc, tmp_path)
-        assert got == [
-            "events[18].date: 2025-11-02 is in the future (today is 2025-11-01) (me-wells-police-department)",
-            "policies[0].date: 2030-01-01 is in the future (today is 2025-11-01) (CA)",
-            "sources[0].published: 2026-01-01 is in the future (today is 2025-11-01) (ice-2025-05-16)",
+        assert got == [  # in the order of the file's sections
             "coverage.participating.last: 2025-12-01 is in the future (today is 2025-11-01)",
+            "sources[0].published: 2026-01-01 is in the future (today is 2025-11-01) (ice-2025-05-16)",
+            "policies[0].date: 2030-01-01 is in the future (today is 2025-11-01) (CA)",
+            "events[18].date: 2025-11-02 is in the future (today is 2025-11-01) (me-wells-police-department)",
         ]
         assert problems_of(doc, tmp_path, today=dt.date(2031, 1, 1)) == []
 

@@ -53,10 +53,14 @@ def _state_code(state: str | None) -> str | None:
 
 
 def _warn_coverage(registry: Registry, *dates: dt.date) -> None:
+    """One warning per kind of gap: two dates both before the first sheet warn once."""
     from icestatus.query import coverage_warning
 
-    for message in dict.fromkeys(coverage_warning(registry, d) for d in dates):
-        if message:
+    said: set[str] = set()
+    for d in dates:
+        message = coverage_warning(registry, d)
+        if message and message.removeprefix(str(d)) not in said:
+            said.add(message.removeprefix(str(d)))
             warn(message)
 
 
@@ -321,7 +325,7 @@ def trend(
                                  + "; give --from to draw zeros")
         start = events[0].date
     points = reports.trend_points(start, end, step or reports.auto_every(start, end))
-    _warn_coverage(reg, end)
+    _warn_coverage(reg, start, end)  # before the first sheet, only agreements it still listed are known
     series = reports.trend(events, points)
     rows = [p.row() for p in series]
     emit(format_, rows, reports.TREND_COLUMNS,

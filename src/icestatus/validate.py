@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -75,7 +76,21 @@ def validate_bytes(data: bytes, path: Path, today: dt.date) -> Validation:
     problems += order_problems(registry.events)
     problems += transition_problems(registry.events)
     problems += future_problems(registry, today)
+    problems.sort(key=_file_order)  # stable: a record's problems keep the order of the checks
     return Validation(path, problems, registry)
+
+
+_SECTIONS = {name: i for i, name in enumerate(
+    ("(top level)", "schema_version", "title", "coverage", "sources", "departments", "policies", "events"))}
+_PATH_HEAD = re.compile(r"([a-z_()\s]+)(?:\[(\d+)\])?")
+
+
+def _file_order(problem: Problem) -> tuple[int, int]:
+    """Problems in the order of the records they are about, as a reader meets them."""
+    match = _PATH_HEAD.match(problem.path)
+    if match is None:
+        return (len(_SECTIONS), 0)
+    return (_SECTIONS.get(match[1], len(_SECTIONS)), int(match[2]) if match[2] else -1)
 
 
 def schema_problems(exc: ValidationError, data: bytes) -> list[Problem]:
