@@ -1,0 +1,117 @@
+"""The fast paths of loading (issue 5) give exactly what the plain paths give.
+
+``registry._validate_in_slices`` validates the event list of a file laid out as
+``save_registry`` writes it a slice of lines at a time; any other layout, and any error,
+must fall back to validating the whole file (same registry, same error message).
+``registry._events_clean`` screens events so that ``check_records``' naming loop runs only
+when there is a problem: the problems must be the same as without the screen.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from builders import SOURCE, dept, ev, registry_of, write
+from icestatus import registry as reg_mod
+from icestatus.errors import RegistryError
+from icestatus.models import Registry
+from icestatus.registry import check_records, dump_registry, load_registry, parse_registry
+
+
+def _sample() -> Registry:
+    events = [
+        ev("me-wells", "applied", "2025-03-28", note="first; with \"quotes\" and a comma, ] and }"),
+        ev("me-wells", "signed", "2025-04-02", moa_url="https://example.org/moa.pdf"),
+        ev("me-wells", "paused", "2025-05-20", not_before="2025-05-10"),
+        ev("tx-harris", "signed", "2019-01-01", model="jail_enforcement", signed="2018-12-20"),
+        ev("tx-harris", "corrected", "2019-02-01", model="jail_enforcement", signed="2018-12-21"),
+        ev("tx-harris", "moa_linked", "2019-03-01", model="jail_enforcement", moa_url="https://example.org/m2.pdf"),
+        ev("me-wells", "resumed", "2025-06-01"),
+        ev("me-wells", "terminated", "2025-10-21"),
+    ]
+    return registry_of(events, [dept("me-wells", "Wells Police Department", aliases=("Wells PD",)),
+                                dept("tx-harris", "Harris County Sheriff\u2019s Office")])
+
+
+@pytest.fixture
+def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reg_mod, "_SLICE_BYTES", 40)  # a slice per line or two
+
+
+@pytest.mark.usefixtures("small_slices")
+def test_sliced_load_equals_whole_load(tmp_path: Path) -> None:
+    data = dump_registry(_sample())
+    sliced = reg_mod._validate_in_slices(data)
+    assert sliced is not None
+    assert sliced == Registry.model_validate_json(data)
+    assert sliced.model_fields_set == Registry.model_validate_json(data).model_fields_set
+    assert load_registry(write(_sample(), tmp_path / "r.json")) == _sample()
+
+
+def _variants() -> dict[str, bytes]:
+    data = dump_registry(_sample())
+    doc = json.loads(data)
+    lines = data.split(b"\n")
+    first_event = next(i for i, line in enumerate(lines) if line.startswith(b'{"department_id"'))
+    missing_comma = list(lines)
+    missing_comma[first_event] = missing_comma[first_event].rstrip(b",")
+    two_per_line = list(lines)
+    two_per_line[first_event] += two_per_line.pop(first_event + 1)
+    escaped = data.replace(b'"title":', b'"events": [], "title":', 1).replace(b'"events": [],', b'"\\u0065vents": [],', 1)
+    return {
+        "indented": json.dumps(doc, indent=2).encode(),
+        "one line": json.dumps(doc).encode(),
+        "crlf": data.replace(b"\n", b"\r\n"),
+        "two events on a line": b"\n".join(two_per_line),
+        "missing comma": b"\n".join(missing_comma),
+        "trailing comma": data.replace(b"}\n]\n}", b"},\n]\n}"),
+        "duplicate key": data.replace(b'"title":', b'"events": [], "title":', 1),
+        "escaped duplicate key": escaped,
+        "bad event": data.replace(b'"kind": "paused"', b'"kind": "napping"'),
+        "unknown field": data.replace(b'"kind": "paused"', b'"kind": "paused", "colour": "red"'),
+    }
+
+
+@pytest.mark.usefixtures("small_slices")
+@pytest.mark.parametrize("name", list(_variants()))
+def test_other_layouts_and_errors_fall_back_to_the_whole_file(name: str, tmp_path: Path) -> None:
+    data = _variants()[name]
+    if name in {"two events on a line"}:
+        sliced = reg_mod._validate_in_slices(data)
+        assert sliced is None or sliced == Registry.model_validate_json(data)
+        return
+    assert reg_mod._validate_in_slices(data) is None
+    path = tmp_path / "r.json"
+    path.write_bytes(data)
+    try:
+        whole = Registry.model_validate_json(data)
+    except ValidationError as exc:
+        expected = reg_mod._describe_validation_error(exc, data, path)
+        with pytest.raises(RegistryError) as caught:
+            parse_registry(data, path)
+        assert str(caught.value) == expected
+        if name in {"bad event", "unknown field"}:
+            assert "events[5]" in expected  # the index in the whole file
+        return
+    assert parse_registry(data, path) == whole
+
+
+def test_the_screen_finds_what_the_loop_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = registry_of(
+        [ev("me-wells", "signed", "2025-04-02"),
+         ev("me-nobody", "signed", "2025-04-03"),
+         ev("me-wells", "paused", "2025-04-04", sources=("no-such-source",)),
+         ev("me-wells", "resumed", "2025-04-05", not_before="2025-04-06")],
+        [dept("me-wells")],
+    )
+    bad = bad.model_copy(update={"departments": tuple(d for d in bad.departments if d.id == "me-wells")})
+    with_screen = check_records(bad)
+    monkeypatch.setattr(reg_mod, "_events_clean", lambda *args: False)
+    assert check_records(bad) == with_screen
+    assert [p.path for p in with_screen] == ["events[1].department_id", "events[2].sources[0]", "events[3].not_before"]
+    assert check_records(_sample()) == []
+    assert SOURCE.id in {s.id for s in _sample().sources}
