@@ -48,6 +48,22 @@ def test_save_then_load_is_identity_and_keeps_a_backup(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_saving_keeps_the_files_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    path = tmp_path / "shared.json"
+    old_umask = os.umask(0o022)
+    try:
+        write(registry_of([]), path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644  # a new file: 0666 less the umask
+        path.chmod(0o664)
+        save_registry(registry_of([ev("me-a", "signed", "2025-04-02")]), path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o664
+    finally:
+        os.umask(old_umask)
+
+
 def test_dump_is_one_record_per_line_and_deterministic() -> None:
     reg = registry_of([ev("me-a", "signed", "2025-04-02"), ev("me-a", "paused", "2025-05-20")])
     text = dump_registry(reg).decode()

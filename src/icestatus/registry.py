@@ -372,6 +372,9 @@ def _atomic_write(path: Path, data: bytes, directory: Path | None = None) -> Non
     directory = directory or (path.parent if str(path.parent) else Path("."))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
+        # mkstemp makes the file private (0600); a registry keeps the mode it had, or
+        # gets the one any new file would (0666 less the umask), so sharing still works.
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -391,6 +394,15 @@ def _atomic_write(path: Path, data: bytes, directory: Path | None = None) -> Non
             os.close(dfd)
     except OSError:
         pass
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 ENV_LOCK_TIMEOUT = "ICESTATUS_LOCK_TIMEOUT"
