@@ -180,12 +180,34 @@ class TestRenamedRows:
                      part("2025-05-20", row("Town of Palm Beach Police Department", state="FL", signed="2025-03-07")))
         assert sorted(e.kind.value for e in reg.events).count("delisted") == 2
 
+    def test_an_applicant_listed_as_participating_under_another_spelling(self) -> None:
+        """Coolspring Township, PA, 2025-07-18: pending as "Constables", participating as "Constbales"."""
+        reg = ingest(pend("2025-07-18", row("Coolspring Township Constables Office", state="PA", type_="Municipality")),
+                     part("2025-07-18", row("Coolspring Township Constbales Office", state="PA", type_="Municipality",
+                                            signed="2025-07-18"), half="pm"),
+                     pend("2025-07-18", half="pm"))
+        (agency,) = reg.departments
+        assert agency.aliases == ("Coolspring Township Constbales Office",)
+        assert [e.kind.value for e in reg.events] == ["applied", "signed"]
+
+    def test_an_applicant_is_not_a_neighbouring_town(self) -> None:
+        reg = ingest(pend("2025-05-15", row("West Melbourne Police Department", state="FL", type_="Municipality")),
+                     part("2025-05-16", row("City of Melbourne Police Department", state="FL", type_="Municipality",
+                                            signed="2025-04-14")))
+        assert len(reg.departments) == 2
+
     def test_similar_names(self) -> None:
         assert similar_names("Indialantic Police Department", "Indiatlantic Police Department")
+        assert similar_names("City of Melbourne Police Department", "Melbourne Police Department")
+        assert similar_names("Unity Township Constable, PA", "Constable Unity Township")
         assert similar_names("Tennessee Department of Safety and Homeland Security / THP",
                              "Tennessee Department of Safety and Homeland Security")
+        assert not similar_names("Melbourne Police Department", "West Melbourne Police Department")
+        assert not similar_names("Cocoa Police Department", "Cocoa Beach Police Department")
+        assert similar_names("Boca Raton Police Department", "Boca Raton Police Services Department", loose=True)
+        assert not similar_names("Boca Raton Police Department", "Boca Raton Police Services Department")
         assert not similar_names("Florida Fish and Wildlife Conservation Commission",
-                                 "Florida Department of Environmental Protection Division of Law Enforcement")
+                                 "Florida Department of Environmental Protection Division of Law Enforcement", loose=True)
         assert not similar_names("Police Department", "County Sheriff's Office")  # nothing distinctive
 
 

@@ -253,21 +253,30 @@ def _list(listed: dict[AgreementKey, _Listed], dept_id: str, row: SheetRow) -> i
 # for a rename, so that "Bay County Sheriff's Office" is not "Clay County Sheriff's Office".
 _GENERIC_WORDS = frozenset(["police", "department", "sheriffs", "office", "county", "city", "town", "of", "the", "and"])
 SIMILAR_NAME_SCORE = 85.0
+SAME_NAME_SCORE = 90.0
 
 
 def _distinctive(name: str) -> str:
     return " ".join(w for w in normalize_name(name).split() if w not in _GENERIC_WORDS)
 
 
-def similar_names(a: str, b: str) -> bool:
-    """Whether two spellings can name one agency: their distinctive words (generic ones
-    such as "police", "county", "city of" left out) match up to a typo, or one's are a
-    subset of the other's ("City of Melbourne Police Department" / "Melbourne Police
-    Department", "Boca Raton Police Services Department" / "Boca Raton Police Department")."""
+def similar_names(a: str, b: str, *, loose: bool = False) -> bool:
+    """Whether two spellings can name one agency, comparing their distinctive words
+    (generic ones such as "police", "county", "city of" left out).
+
+    Strictly: the same words up to a typo or their order ("Lake Clark Shores" / "Lake
+    Clarke Shores", "Unity Township Constable" / "Constable Unity Township"), never one
+    name inside another ("Melbourne" / "West Melbourne"). *loose* (for rows that share
+    an MOA document): one name's words may also be a subset of the other's ("Boca Raton
+    Police Department" / "Boca Raton Police Services Department")."""
     from rapidfuzz import fuzz
 
     x, y = _distinctive(a), _distinctive(b)
-    return bool(x) and bool(y) and fuzz.token_set_ratio(x, y) >= SIMILAR_NAME_SCORE
+    if not x or not y:
+        return False
+    if loose:
+        return fuzz.token_set_ratio(x, y) >= SIMILAR_NAME_SCORE
+    return fuzz.token_sort_ratio(x, y) >= SAME_NAME_SCORE
 
 
 DELISTED_NOTE = "No longer on ICE's participating list; the sheet does not say why."
@@ -399,6 +408,11 @@ class _Log:
             missing = {k: ag.moa_url for k, ag in agreements.items()
                        if k not in listed and k in signings and self.cites_ice(signings[k])}
             signed_on = {k: agreements[k].signed for k in missing}
+            # An application ICE listed and this sheet does not list as participating
+            # under a known name: a new name here may be that applicant, now signed.
+            for k, app in applications.items():
+                if k not in listed and k not in missing and self.cites_ice(app):
+                    missing[k] = None
         else:
             missing = {k: None for k, app in applications.items() if k not in listed and self.cites_ice(app)}
             signed_on = {}
@@ -444,8 +458,11 @@ class _Log:
 
         A row under a new name continues an agreement (or application) ICE listed before
         and no longer lists under its old names when it has the same state, model and
-        type, a similar name (``similar_names``), and, on a participating sheet, the same
-        MOA document or signing date; and when that pairing is one-to-one.
+        type, a similar name (``similar_names``: loosely similar if it links the same MOA
+        document), and, for an agreement in force, the same MOA document or signing date;
+        and when that pairing is one-to-one. (*missing*:
+        those agreements and applications with the agreement's MOA address; *signed_on*:
+        the signing dates of the agreements in force among them.)
         """
         if not unknown or not missing:
             return {}
@@ -458,12 +475,11 @@ class _Log:
                         continue
                     if dept.type is not None and row.type is not None and dept.type != row.type:
                         continue
-                    if key in signed_on:
-                        same_moa = url is not None and any(r.moa_url == url for r in rows)
-                        same_day = any(r.signed == signed_on[key] for r in rows if r.model is row.model)
-                        if not (same_moa or same_day):
-                            continue
-                    if not any(similar_names(row.agency, n) for n in (dept.name, *dept.aliases)):
+                    same_moa = url is not None and any(r.moa_url == url for r in rows)
+                    if key in signed_on and not same_moa and not any(
+                            r.signed == signed_on[key] for r in rows if r.model is row.model):
+                        continue
+                    if not any(similar_names(row.agency, n, loose=same_moa) for n in (dept.name, *dept.aliases)):
                         continue
                     edges.append((name_key, row.model, key))
         by_row = Counter((n, m) for n, m, _ in edges)
@@ -516,7 +532,7 @@ class _Log:
                     when, since, ice_signed = date, _window(floor, date), signed
                 out.append(Event(
                     department_id=dept_id, model=model, kind=EventKind.signed, date=when,
-                    not_before=since, signed=ice_signed, sources=(sid,),
+                    not_before=since, signed=ice_signed if ice_signed != when else None, sources=(sid,),
                     moa_url=item.moa_url, moa_pending=item.moa_url is None and item.moa_pending,
                     note=IMPOSSIBLE_SIGNED_NOTE.format(impossible) if signed is None and impossible else None,
                 ))
