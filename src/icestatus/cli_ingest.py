@@ -197,13 +197,13 @@ def ingest(
     date = parse_date(published, "--published date") if published is not None else None
     path = resolve_registry_path(registry) if dry_run else _writable_registry(registry)
     sheets = _read(files, kind, date)
-    for sheet in sheets:
-        for warning in sheet.warnings:
-            _say(f"icestatus: warning: {warning}")
     with registry_lock(path):
         result = ingest_sheets(load_registry(path), sheets)
         if result.changed and not dry_run:
             save_registry(result.registry, path)
+    for f in result.files:
+        for warning in () if f.skipped else f.warnings:
+            _say(f"icestatus: warning: {warning}")
     rows = _event_rows(result)
     if dry_run:
         title = f"Events {len(files)} file{'s' if len(files) > 1 else ''} would add to {path.name} (dry run)"

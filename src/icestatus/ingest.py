@@ -543,7 +543,7 @@ class _Log:
                 out.append(Event(
                     department_id=dept_id, model=model, kind=EventKind.corrected, date=date,
                     not_before=window, signed=signed, sources=(sid,),
-                    note=f"ICE's SIGNED changed from {ag.signed} to {signed}.",
+                    note=f"Earlier sheets gave {ag.signed}.",
                 ))
             if item.moa_url is not None and item.moa_url != ag.moa_url:
                 out.append(Event(
