@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,53 @@ def test_readme_shows_every_report_command() -> None:
     section = readme.split("## More questions: diff, stats, trend, states, sources, validate", 1)[1].split("\n## ", 1)[0]
     for command in ("diff", "stats", "trend", "states", "sources", "validate"):
         assert f"$ icestatus {command}" in section, command
+
+
+def _readme_examples() -> list[tuple[str, str]]:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## More questions: diff, stats, trend, states, sources, validate", 1)[1].split("\n## ", 1)[0]
+    examples = []
+    for block in re.findall(r"```console\n(.*?)```", section, flags=re.DOTALL):
+        first, _, expected = block.partition("\n")
+        examples.append((first.removeprefix("$ "), expected))
+    return examples
+
+
+@pytest.mark.parametrize(("command", "expected"), _readme_examples(), ids=[c for c, _ in _readme_examples()])
+def test_readme_output_is_what_the_command_prints(runner: CliRunner, monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path, command: str, expected: str) -> None:
+    """The README's examples, run again on the bundled registry as the README says
+    (COLUMNS=80, ICESTATUS_TODAY=2025-11-01). If the registry is rebuilt and this fails,
+    paste the new output into the README."""
+    import shlex
+
+    from icestatus.registry import bundled_registry_path
+
+    words = shlex.split(command)
+    pipeline = words[words.index("|"):] if "|" in words else []
+    words = words[: len(words) - len(pipeline)]
+    monkeypatch.delenv("ICESTATUS_REGISTRY")
+    env = {"COLUMNS": "80", "ICESTATUS_TODAY": "2025-11-01"}
+    if "broken.json" in words:  # the README's broken file is tests/fixtures/readme_broken.json
+        (tmp_path / "broken.json").write_bytes((FIXTURE.parent / "readme_broken.json").read_bytes())
+        monkeypatch.chdir(tmp_path)
+        result = runner.invoke(app, words[1:], env=env, catch_exceptions=False)
+        assert result.exit_code == 1
+        out = result.stdout + result.stderr
+    else:
+        out = invoke(runner, words[1:], **env)
+    # the README's pipelines, done here in Python
+    if pipeline[:2] == ["|", "head"]:
+        out = "\n".join(out.splitlines()[: int(pipeline[2].lstrip("-"))])
+    elif pipeline == ["|", "jq", "-r", ".[].change", "|", "sort", "|", "uniq", "-c"]:
+        counts = sorted(Counter(r["change"] for r in json.loads(out)).items())
+        out = "\n".join(f"{n:>7} {change}" for change, n in counts)
+    elif pipeline[:3] == ["|", "jq", "-c"] and pipeline[3].startswith(".[] | select(.policy) | {"):
+        keys = [k.strip() for k in pipeline[3].split("{")[1].rstrip("}").split(",")]
+        out = "\n".join(json.dumps({k: r[k] for k in keys}, separators=(",", ":"))
+                        for r in json.loads(out) if r["policy"])
+    elif pipeline:
+        pytest.skip(f"piped through {pipeline[1]}")
+    lines = [line.rstrip() for line in out.splitlines()]
+    shown = "\n".join(lines).rstrip("\n").replace(str(bundled_registry_path()), "<bundled>")
+    assert shown == expected.rstrip("\n").replace("/work/main/data/agreements.json", "<bundled>")
