@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -197,7 +198,9 @@ def ingest(
     date = parse_date(published, "--published date") if published is not None else None
     path = resolve_registry_path(registry) if dry_run else _writable_registry(registry)
     sheets = _read(files, kind, date)
-    with registry_lock(path):
+    # A dry run only reads, and a registry is replaced atomically: no lock (none could be
+    # taken beside a registry installed read-only).
+    with nullcontext() if dry_run else registry_lock(path):
         result = ingest_sheets(load_registry(path), sheets)
         if result.changed and not dry_run:
             save_registry(result.registry, path)

@@ -11,14 +11,16 @@ sheet. The rules are documented in the README ("Keeping the registry up to date"
   SHA-1), which is a no-op.
 * Identity: an agency is its state plus ``names.normalize_name`` of its name or of any
   alias. A new spelling of a known agency becomes an alias; a row repeated within one
-  sheet (same agency and model) counts once.
-* Participating sheet: a listed agreement not in force is ``signed`` (dated by SIGNED when
-  that lies after the previous participating sheet, else known to the window between the
-  two sheets with ICE's SIGNED kept); one in force whose SIGNED changed is ``corrected``;
-  a new or changed MOA link is ``moa_linked``; an agreement ICE listed that is no longer
-  listed is ``delisted``.
+  sheet (same agency and model) counts once; a row ICE renamed continues its agreement
+  (``_Log._renamed``).
+* Participating sheet: a listed agreement not in force is ``signed``, dated by SIGNED
+  when no earlier sheet contradicts that date, else known to the window since the sheet
+  that does (ICE's SIGNED kept in ``signed``); one in force whose SIGNED changed is
+  ``corrected``; a new or changed MOA link is ``moa_linked``; an agreement ICE listed that
+  is no longer listed is ``delisted``.
 * Pending sheet: a listed application not pending is ``applied``; one ICE listed that is
-  no longer listed (and was not signed) is ``withdrawn``.
+  no longer listed is ``withdrawn`` (dropped again if a later sheet shows it was signed
+  by then).
 
 Pure: no printing, no terminal. Reading is ``read_sheets`` (all files first, so that a
 malformed one stops the whole run before anything is computed or written).
