@@ -15,12 +15,18 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import FIRST_DAY, LAST_DAY, event_logs, registries
 
 from icestatus.enums import Model, Status
 from icestatus.models import Department, Event, Registry
-from icestatus.registry import dump_registry, load_registry, parse_registry, save_registry, sort_events
+from icestatus.registry import (
+    dump_registry,
+    load_registry,
+    parse_registry,
+    save_registry,
+    sort_events,
+)
 from icestatus.replay import fold, replay
+from strategies import FIRST_DAY, LAST_DAY, event_logs, registries
 
 PROPERTY = settings(max_examples=100, derandomize=True, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

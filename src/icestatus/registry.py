@@ -8,6 +8,7 @@ the previous version beside the file as ``<name>.bak``.
 
 from __future__ import annotations
 
+import codecs
 import gc
 import json
 import os
@@ -55,9 +56,12 @@ def max_registry_bytes() -> int:
     if not raw:
         return DEFAULT_MAX_BYTES
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise RegistryError(f"{ENV_MAX_BYTES}={raw!r} is not a number of bytes") from None
+        value = 0
+    if value <= 0:  # 0 or -1 would refuse every file with a message about its size
+        raise RegistryError(f"{ENV_MAX_BYTES}={raw!r} is not a positive number of bytes")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,15 @@ def read_registry_bytes(path: Path) -> bytes:
                 f"{path}: {size:,} bytes is over the {limit:,}-byte limit "
                 f"(raise it with {ENV_MAX_BYTES}=<bytes>)"
             )
-        return path.read_bytes()
+        # Read at most one byte past the limit: stat() says 0 for a pipe or a device
+        # (/dev/zero), and a file can grow between stat() and the read.
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise RegistryError(
+                f"{path}: over the {limit:,}-byte limit (raise it with {ENV_MAX_BYTES}=<bytes>)"
+            )
+        return data
     except FileNotFoundError:
         raise RegistryError(
             f"{path}: no such registry (create one with `icestatus init {path}`)"
@@ -213,13 +225,20 @@ def _describe_validation_error(exc: ValidationError, data: bytes, path: Path) ->
     errors = exc.errors(include_url=False)
     first = errors[0]
     if first["type"] == "json_invalid":
+        encoding = _encoding_problem(data)
+        if encoding:
+            return f"{path}: {encoding}"
         return f"{path}: not valid JSON: {first['msg'].removeprefix('Invalid JSON: ')}"
     loc = tuple(first["loc"])
     if loc == ("schema_version",) and first["type"] == "literal_error":
-        return (
-            f"{path}: schema_version is {first['input']!r}; this icestatus reads version "
-            f"{SCHEMA_VERSION} (a newer file needs a newer icestatus)"
-        )
+        version = first["input"]
+        if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+            return (
+                f"{path}: schema_version is {version!r}; this icestatus reads version "
+                f"{SCHEMA_VERSION} (a newer file needs a newer icestatus)"
+            )
+        shown = repr(version)
+        return f"{path}: schema_version must be {SCHEMA_VERSION} (got {shown[:60]})"
     record = _record_label(data, loc)
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     value = ""
@@ -230,6 +249,39 @@ def _describe_validation_error(exc: ValidationError, data: bytes, path: Path) ->
     if unknown_field:
         return f"{path}: {json_path(loc)}{record}: unknown field{more}"
     return f"{path}: {json_path(loc)}{record}: {first['msg']}{value}{more}"
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _encoding_problem(data: bytes) -> str | None:
+    """Why *data*, which is not valid JSON, is not even UTF-8 text; None if it is.
+
+    Only called once a file has failed to parse, so decoding it costs nothing on the
+    way to a good registry. The parser's own words for these ("expected value",
+    "invalid unicode code point") would not tell the user what to do.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return (
+            "starts with a byte-order mark (BOM), which a registry may not; "
+            "save it as UTF-8 without a BOM"
+        )
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return f"is {name} text; a registry is UTF-8 (save it as UTF-8)"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        return (
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line} column {column} "
+            "(save the file as UTF-8)"
+        )
+    return None
 
 
 def _record_label(data: bytes, loc: tuple[int | str, ...]) -> str:
