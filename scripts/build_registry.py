@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     registry = build(sheets, sorted((REPO / "data" / "curated").glob("*.json")))
     save_registry(registry, args.out, backup=False)
-    print(f"wrote {args.out}: {len(registry.departments)} agencies, {len(registry.events)} events, "
+    out = args.out.resolve()
+    shown = out.relative_to(REPO) if out.is_relative_to(REPO) else out
+    print(f"wrote {shown}: {len(registry.departments)} agencies, {len(registry.events)} events, "
           f"{len(registry.sources)} sources")
     return 0
 
