@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from icestatus.cli import FormatOpt, StateOpt, app, emit, parse_date
+from icestatus.cli import FormatOpt, StateOpt, app, emit, parse_date, warn
 from icestatus.enums import EventKind, Model, OutputFormat, SheetKind, SourceKind
 from icestatus.errors import RegistryError, UsageError
 
@@ -206,7 +206,7 @@ def ingest(
             save_registry(result.registry, path)
     for f in result.files:
         for warning in () if f.skipped else f.warnings:
-            _say(f"icestatus: warning: {warning}")
+            warn(warning)
     rows = _event_rows(result)
     if dry_run:
         title = f"Events {len(files)} file{'s' if len(files) > 1 else ''} would add to {path.name} (dry run)"
@@ -283,6 +283,6 @@ def record(
     _say(f"{verb} {ev.kind.value} {ev.model.value} {ev.date} for {dept.name} ({dept.state}) {dept.id}, "
          f"source {outcome.source_id}{' (new)' if outcome.new_source else ''}")
     if outcome.no_effect:
-        _say(f"icestatus: warning: this event changes nothing where it stands ({outcome.no_effect}); "
+        warn(f"this event changes nothing where it stands ({outcome.no_effect}); "
              "check the date, or record the events before it first")
     _say(f"wrote {path} (previous version: {path.name}.bak)")
