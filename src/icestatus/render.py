@@ -120,8 +120,47 @@ def event_row(ev: Event, sources: Mapping[str, Source]) -> dict[str, Any]:
 
 def to_json(data: Any) -> str:
     """Stable, readable JSON; characters that could act on a terminal are escaped."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = _fast_json(data) if _json_plain(data) else None
+    if text is None:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
     return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_JSON_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _json_plain(data: Any) -> bool:
+    """Whether *data* holds only str/int/bool/None, lists, tuples and str-keyed dicts:
+    the types for which pydantic-core writes the very text ``json.dumps(indent=2,
+    ensure_ascii=False)`` does (floats are left out: the two spell some differently)."""
+    stack = [data]
+    pop, push, scalars = stack.pop, stack.extend, _JSON_SCALARS
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind in scalars:
+            continue
+        if kind is list or kind is tuple:
+            push(item)
+        elif kind is dict:
+            if not all(type(k) is str for k in item):
+                return False
+            push(item.values())
+        else:
+            return False
+    return True
+
+
+def _fast_json(data: Any) -> str | None:
+    """pydantic-core's JSON writer: the same text as json's, about 5x faster (json's
+    indenting encoder is pure Python: 0.3 s for as-of's 26k rows on 1M events)."""
+    from pydantic_core import PydanticSerializationError
+    from pydantic_core import to_json as core_to_json
+
+    try:
+        return core_to_json(data, indent=2).decode()
+    except (PydanticSerializationError, UnicodeError, ValueError):
+        return None  # e.g. a lone surrogate: json.dumps says what it says
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -1,10 +1,12 @@
-"""The fast paths of loading (issue 5) give exactly what the plain paths give.
+"""The fast paths (issue 5) give exactly what the plain paths give.
 
 ``registry._validate_in_slices`` validates the event list of a file laid out as
 ``save_registry`` writes it a slice of lines at a time; any other layout, and any error,
 must fall back to validating the whole file (same registry, same error message).
 ``registry._events_clean`` screens events so that ``check_records``' naming loop runs only
 when there is a problem: the problems must be the same as without the screen.
+``render.to_json`` writes with pydantic-core when the data is plain: the same text as
+``json.dumps(indent=2, ensure_ascii=False)``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from builders import SOURCE, dept, ev, registry_of, write
 from icestatus import registry as reg_mod
+from icestatus import render
 from icestatus.errors import RegistryError
 from icestatus.models import Registry
 from icestatus.registry import check_records, dump_registry, load_registry, parse_registry
@@ -115,3 +120,36 @@ def test_the_screen_finds_what_the_loop_finds(monkeypatch: pytest.MonkeyPatch) -
     assert [p.path for p in with_screen] == ["events[1].department_id", "events[2].sources[0]", "events[3].not_before"]
     assert check_records(_sample()) == []
     assert SOURCE.id in {s.id for s in _sample().sources}
+
+
+# ---------------------------------------------------------------- render.to_json
+
+_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)
+_plain = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | _text,
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(_text, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(_plain)
+def test_fast_json_writes_what_json_dumps_writes(data: object) -> None:
+    assert render._json_plain(data)
+    fast = render._fast_json(data)
+    slow = json.dumps(data, indent=2, ensure_ascii=False)
+    if fast is None:  # pydantic-core refuses lone surrogates; json.dumps writes them
+        assert any("\ud800" <= ch <= "\udfff" for ch in slow)
+    else:
+        assert fast == slow
+    assert render.to_json(data) == render._UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", slow)
+
+
+def test_floats_and_other_types_take_json_dumps() -> None:
+    assert not render._json_plain([{"share": 0.5}])
+    assert not render._json_plain({1: "x"})
+    assert render.to_json({"share": 1e16, "rows": [1, "\x1b\u202e", None, True]}) == (
+        '{\n  "share": 1e+16,\n  "rows": [\n    1,\n    "\\u001b\\u202e",\n    null,\n    true\n  ]\n}'
+    )
+    assert render.to_json([]) == "[]" and render.to_json({"a": []}) == '{\n  "a": []\n}'
