@@ -9,15 +9,16 @@ and a CSV cell must never be run as a formula by a spreadsheet.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-from builders import SOURCE, dept, ev, registry_of, write
 from typer.testing import CliRunner
 
+from builders import SOURCE, dept, ev, registry_of, write
 from icestatus.cli import app
 from icestatus.models import Policy, Source
 from icestatus.render import AGREEMENT_COLUMNS, inert, to_csv, to_json
@@ -60,7 +61,7 @@ def hostile_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
                          note=LONG_NOTE, moa_url="https://example.org/moa?x=\u202e"))
     events.append(ev(STARTS["markup"], "applied", "2025-02-02", model="jail_enforcement"))
     reg = registry_of(events, depts, sources=(SOURCE, source),
-                      policies=(Policy(state="TX", kind="other", date=__import__("datetime").date(2025, 1, 1),
+                      policies=(Policy(state="TX", kind="other", date=dt.date(2025, 1, 1),
                                        summary="=policy\x1b[31m\u202e", sources=("evil-source",)),))
     return write(reg, tmp_path_factory.mktemp("hostile") / "registry.json")
 
@@ -212,7 +213,7 @@ def test_validate_names_problems_inertly(runner: CliRunner, tmp_path: Path) -> N
 # ---------------------------------------------------------------- the helpers themselves
 
 
-@pytest.mark.parametrize("char", [chr(c) for c in [*range(0x00, 0x20), *range(0x7f, 0xa0), 0x061c, 0x200e, 0x200f,
+@pytest.mark.parametrize("char", [chr(c) for c in [*range(0x20), *range(0x7f, 0xa0), 0x061c, 0x200e, 0x200f,
                                                     0x2028, 0x2029, *range(0x202a, 0x202f), *range(0x2066, 0x206a)]])
 def test_every_unsafe_character_is_escaped_everywhere(char: str) -> None:
     text = f"a{char}b"
