@@ -31,9 +31,7 @@ MODEL_LABELS: dict[Model, str] = {
 class EventKind(str, Enum):
     """What happened to one agreement (one agency, one model).
 
-    The order of the members is the order in which events dated the same day are
-    applied (see ``replay.KIND_ORDER``): an agency can apply and sign on one day,
-    sign and be paused on one day, but never the other way round.
+    Events of the same day apply in the order they were recorded (see ``replay``).
     """
 
     applied = "applied"          # application filed; the agreement is pending

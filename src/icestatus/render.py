@@ -277,6 +277,8 @@ def history_view(
     details = [x for x in (dept.type, dept.county) if x]
     if details:
         title += " · " + ", ".join(details)
+    if dept.aliases:
+        title += "\nalso spelled: " + "; ".join(dept.aliases)
     cited: dict[str, int] = {}
     table = Table(title=_text(title, limit=None), caption_justify="left")
     table.add_column("Date", no_wrap=True)
