@@ -277,10 +277,9 @@ def history_view(
     details = [x for x in (dept.type, dept.county) if x]
     if details:
         title += " · " + ", ".join(details)
-    if dept.aliases:
-        title += "\nalso spelled: " + "; ".join(dept.aliases)
+    aliases = "also spelled: " + "; ".join(dept.aliases) if dept.aliases else None
     cited: dict[str, int] = {}
-    table = Table(title=_text(title, limit=None), caption_justify="left")
+    table = Table(title=_text(title, aliases, limit=None), caption_justify="left")
     table.add_column("Date", no_wrap=True)
     table.add_column("Event", no_wrap=True)
     table.add_column("Model", no_wrap=True)
