@@ -185,7 +185,7 @@ class TestShell:
 
     def test_show_completion_prints_a_script(self) -> None:
         done = subprocess.run([sys.executable, "-m", "icestatus", "--show-completion", "bash"],
-                              env=subprocess_env(), capture_output=True, text=True, timeout=60)
+                              env=subprocess_env(), capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode == 0 and "_ICESTATUS_COMPLETE=complete_bash" in done.stdout
 
     def test_version(self, runner: CliRunner) -> None:

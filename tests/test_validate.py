@@ -68,14 +68,27 @@ class TestChecks:
         path.write_text('{"schema_version": 1, "events": [{"department_id": "tx-x"}]}')
         result = validate_file(path, TODAY)
         assert result.registry is None
-        assert result.summary() == (f"{path}: 4 problems (schema; the integrity checks run once the schema "
-                                    "errors are fixed)")
+        assert result.summary() == f"{path}: 4 problems (the integrity checks run once the file passes the schema)"
 
     def test_not_json_and_empty(self, tmp_path: Path) -> None:
         assert [str(p) for p in validate_bytes(b'{"schema_version": 1,', Path("x.json"), TODAY).problems] == [
             "(top level): not valid JSON: EOF while parsing a value at line 1 column 21"]
         assert [str(p) for p in validate_bytes(b"  \n", Path("x.json"), TODAY).problems] == [
             "(top level): empty file, not a registry"]
+
+    def test_encodings_are_named(self) -> None:
+        [p] = validate_bytes(b'\xef\xbb\xbf{"schema_version": 1}', Path("x.json"), TODAY).problems
+        assert str(p) == ("(top level): starts with a byte-order mark (BOM), which a registry may not; "
+                          "save it as UTF-8 without a BOM")
+
+    def test_the_saved_layout_is_checked_as_fully_as_any(self) -> None:
+        """A file in save_registry's layout is validated slice by slice (the loader's lean
+        path); its errors are still every error, at their paths in the whole file."""
+        registry = registry_of([ev("tx-a", "signed", f"2025-01-{d:02d}") for d in range(1, 29)])
+        data = dump_registry(registry).replace(b'"date": "2025-01-07"', b'"date": "2025-01-32"')
+        data = data.replace(b'"date": "2025-01-20"', b'"date": 20')
+        got = [str(p) for p in validate_bytes(data, Path("x.json"), TODAY).problems]
+        assert [p.split(":")[0] for p in got] == ["events[6].date", "events[19].date"]
 
     def test_references_duplicates_and_windows(self, tmp_path: Path) -> None:
         doc = good_doc()

@@ -32,7 +32,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from icestatus.models import Event, Registry
-from icestatus.registry import Problem, check_records, json_path, read_registry_bytes, sort_events
+from icestatus.registry import (
+    Problem,
+    _encoding_problem,
+    check_records,
+    json_path,
+    read_registry_bytes,
+    registry_from_json,
+    sort_events,
+)
 from icestatus.replay import fold
 
 
@@ -56,7 +64,7 @@ class Validation:
         n = len(self.problems)
         text = f"{self.path}: {n:,} problem{'s' if n != 1 else ''}"
         if self.registry is None:
-            text += " (schema; the integrity checks run once the schema errors are fixed)"
+            text += " (the integrity checks run once the file passes the schema)"
         return text
 
 
@@ -69,7 +77,7 @@ def validate_bytes(data: bytes, path: Path, today: dt.date) -> Validation:
     if not data.strip():
         return Validation(path, [Problem("(top level)", "empty file, not a registry")], None)
     try:
-        registry = Registry.model_validate_json(data)
+        registry = registry_from_json(data)
     except ValidationError as exc:
         return Validation(path, schema_problems(exc, data), None)
     problems = check_records(registry)
@@ -97,7 +105,8 @@ def schema_problems(exc: ValidationError, data: bytes) -> list[Problem]:
     """One Problem per Pydantic error, at its JSON path, naming the record when it can."""
     errors = exc.errors(include_url=False)
     if errors and errors[0]["type"] == "json_invalid":
-        return [Problem("(top level)", f"not valid JSON: {errors[0]['msg'].removeprefix('Invalid JSON: ')}")]
+        encoding = _encoding_problem(data)  # a BOM, UTF-16, bytes that are not UTF-8: say so
+        return [Problem("(top level)", encoding or f"not valid JSON: {errors[0]['msg'].removeprefix('Invalid JSON: ')}")]
     try:
         doc: Any = json.loads(data)
     except (ValueError, RecursionError):
