@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from icestatus.models import Registry, Source
     from icestatus.reports import Change, StateRow, Tally, TrendPoint
 
+# Command docstrings keep each paragraph on one line: Typer prints a docstring's line
+# breaks as they are, which would break its paragraphs mid-sentence in --help.
+
 SourceOpt = Annotated[
     Optional[str],
     typer.Option("--source", help="Only events citing this source id (see `icestatus sources`).", show_default=False),
@@ -119,11 +122,7 @@ def diff(
 ) -> None:
     """What changed between two dates: agreements started, ended, paused, resumed; applications; with sources.
 
-    Compares the end of FROM with the end of TO (like two of ICE's sheets): agreements
-    that started, ended, paused, resumed, were renewed or had their signing date
-    corrected, MOAs linked, applications filed or withdrawn; each with the date (or
-    window) and source of the event behind it. --all adds those that changed and
-    changed back in between.
+    Compares the end of FROM with the end of TO (like two of ICE's sheets): agreements that started, ended, paused, resumed, were renewed or had their signing date corrected, MOAs linked, applications filed or withdrawn; each with the date (or window) and source of the event behind it. --all adds those that changed and changed back in between.
 
     Example: icestatus diff 2025-05-16 2025-07-18 --state TX
     """
@@ -218,8 +217,7 @@ def stats(
 ) -> None:
     """How many agreements are in force: by state (one column per model), model or agency type.
 
-    Counts agreements in force (active or paused) per model, paused ones, agencies
-    taking part and applications pending on the date, with a total row.
+    Counts agreements in force (active or paused) per model, paused ones, agencies taking part and applications pending on the date, with a total row.
 
     Example: icestatus stats --on 2025-07-18 --by model
     """
@@ -418,8 +416,7 @@ def states_(
 ) -> None:
     """One row per state: agreements in force, agencies, pending, and the state's sourced policy.
 
-    The policy (a ban, say) is the state's latest one dated on or before the date, with
-    its sources.
+    The policy (a ban, say) is the state's latest one dated on or before the date, with its sources.
 
     Example: icestatus states --on 2025-07-18
     """
@@ -552,17 +549,14 @@ def _sources_table(usage: Sequence[Any], total: int, width: int) -> RenderableTy
 @app.command()
 def validate(
     path: Annotated[Optional[Path], typer.Argument(
-        help="Registry file to check (default: --registry, $ICESTATUS_REGISTRY, or the bundled one).",
+        metavar="[PATH]", help="Registry file to check (default: --registry, $ICESTATUS_REGISTRY, or the bundled one).",
         show_default=False)] = None,
     format_: FormatOpt = OutputFormat.table,
     registry: RegistryOpt = None,
 ) -> None:
     """Check a registry file in full; list every problem with its JSON path (exit 1), or exit 0.
 
-    Checks the schema (events without a source among it), unknown references,
-    duplicate ids, events out of date order, impossible transitions (resumed while not
-    paused, terminated with no agreement in force, ...), not_before after date, and
-    dates in the future.
+    Checks the schema (events without a source among it), unknown references, duplicate ids, events out of date order, impossible transitions (resumed while not paused, terminated with no agreement in force, ...), not_before after date, and dates in the future.
 
     Example: icestatus validate my-registry.json
     """
