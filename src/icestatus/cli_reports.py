@@ -549,7 +549,7 @@ def _sources_table(usage: Sequence[Any], total: int, width: int) -> RenderableTy
 @app.command()
 def validate(
     path: Annotated[Optional[Path], typer.Argument(
-        metavar="[PATH]", help="Registry file to check (default: --registry, $ICESTATUS_REGISTRY, or the bundled one).",
+        metavar="PATH", help="Registry file to check (default: --registry, $ICESTATUS_REGISTRY, or the bundled one).",
         show_default=False)] = None,
     format_: FormatOpt = OutputFormat.table,
     registry: RegistryOpt = None,
