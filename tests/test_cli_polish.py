@@ -220,11 +220,16 @@ def test_readme_shows_every_report_command() -> None:
         assert f"$ icestatus {command}" in section, command
 
 
+README_QUERY_SECTIONS = ("## Using it", "## More questions: diff, stats, trend, states, sources, validate")
+
+
 def _readme_examples() -> list[tuple[str, str]]:
+    """The ```console examples of the README's query sections, which all ran on the
+    bundled registry with the same settings (the ingest examples write files)."""
     readme = (Path(__file__).parents[1] / "README.md").read_text()
-    section = readme.split("## More questions: diff, stats, trend, states, sources, validate", 1)[1].split("\n## ", 1)[0]
+    sections = "".join(readme.split(head, 1)[1].split("\n## ", 1)[0] for head in README_QUERY_SECTIONS)
     examples = []
-    for block in re.findall(r"```console\n(.*?)```", section, flags=re.DOTALL):
+    for block in re.findall(r"```console\n(.*?)```", sections, flags=re.DOTALL):
         first, _, expected = block.partition("\n")
         examples.append((first.removeprefix("$ "), expected))
     return examples
