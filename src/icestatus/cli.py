@@ -211,7 +211,7 @@ def _describe_filters(state: str | None, models: Sequence[Model], statuses: Sequ
     if state:
         parts.append(state_name(state))
     if models:
-        parts.append("model " + ", ".join(m.label for m in models))
+        parts.append(" or ".join(m.label for m in models))
     if statuses:
         parts.append("status " + ", ".join(s.value for s in statuses))
     if types:
