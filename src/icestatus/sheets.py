@@ -97,6 +97,10 @@ _EPOCH_1904 = date(1904, 1, 1)
 
 _SAFELINKS_HOST = "safelinks.protection.outlook.com"
 _URL_TEXT = re.compile(r"https?://\S+\Z", re.IGNORECASE)
+# What a registry can hold (models.Text, models.Url): a longer name or a link that is not
+# a web address must stop here, with its row and column, not crash ingest's validation.
+_MAX_TEXT = 2000
+_WEB_ADDRESS = re.compile(r"https?://\S+\Z")
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -567,6 +571,11 @@ def _text(value: Cell) -> str:
     return str(value).strip()
 
 
+def _shown(text: str, limit: int = 80) -> str:
+    """*text* quoted for a message, cut to *limit* characters so a message stays a line."""
+    return repr(text) if len(text) <= limit else repr(text[: limit - 1] + "…")
+
+
 def _collapsed(value: Cell) -> str:
     """A cell as text with every run of whitespace, NBSPs included, made one space."""
     return " ".join(_text(value).split())
@@ -667,10 +676,10 @@ class _RowReader:
         if len(cells) < self.width:
             cells = [*cells, *[""] * (self.width - len(cells))]
         state = self._state(row, cells[self.state])
-        agency = _text(cells[self.agency])
+        agency = self._bounded(row, AGENCY, _text(cells[self.agency]))
         if not agency:
             raise self._error(row, AGENCY, "empty agency name")
-        county = _text(cells[self.county])
+        county = self._bounded(row, COUNTY, _text(cells[self.county]))
         moa = _collapsed(cells[self.moa]) or None
         if link is not None:
             moa_url: str | None = normalize_moa_url(link)
@@ -678,11 +687,18 @@ class _RowReader:
             moa_url = normalize_moa_url(moa)
         else:
             moa_url = None
+        if moa_url is not None and (len(moa_url) > _MAX_TEXT or not _WEB_ADDRESS.match(moa_url)):
+            self._warn(
+                row, MOA,
+                f"link {_shown(moa_url)} is not an http(s) address of at most {_MAX_TEXT:,} "
+                "characters without spaces; left out",
+            )
+            moa_url = None
         return SheetRow(
             row=row,
             state=state,
             agency=agency,
-            type=_text(cells[self.type]) or None,
+            type=self._bounded(row, TYPE, _text(cells[self.type])) or None,
             county=None if county in ("", "#N/A") else county,
             model=self._model(row, cells[self.support_type]),
             signed=None if self.signed is None else self._signed(row, cells[self.signed]),
@@ -692,6 +708,13 @@ class _RowReader:
 
     def _error(self, row: int, column: str, problem: str) -> SheetError:
         return SheetError(f"{self.path}: row {row}, column {column}: {problem}")
+
+    def _bounded(self, row: int, column: str, text: str) -> str:
+        if len(text) > _MAX_TEXT:
+            raise self._error(
+                row, column, f"{len(text):,} characters, more than the {_MAX_TEXT:,} a registry holds"
+            )
+        return text
 
     def _warn(self, row: int, column: str, note: str) -> None:
         self.warnings.append(f"{self.path}: row {row}, column {column}: {note}")
@@ -703,7 +726,7 @@ class _RowReader:
             return code
         code = _STATE_MISSPELLINGS.get(text.upper())
         if code is None:
-            raise self._error(row, STATE, f"{text!r} is not a US state")
+            raise self._error(row, STATE, f"{_shown(text)} is not a US state")
         self._warn(row, STATE, f"read {text!r} as {code}")
         return code
 
@@ -713,7 +736,7 @@ class _RowReader:
         if model is None:
             expected = ", ".join(MODEL_LABELS.values())
             raise self._error(
-                row, SUPPORT_TYPE, f"unknown support type {text!r} (expected one of {expected})"
+                row, SUPPORT_TYPE, f"unknown support type {_shown(text)} (expected one of {expected})"
             )
         return model
 
@@ -721,7 +744,7 @@ class _RowReader:
         try:
             signed, repaired = _date(value, self.date1904)
         except (ValueError, TypeError):
-            raise self._error(row, SIGNED, f"cannot read {_text(value)!r} as a date") from None
+            raise self._error(row, SIGNED, f"cannot read {_shown(_text(value))} as a date") from None
         if repaired:
             self._warn(row, SIGNED, f"read {_text(value)!r} as {signed}")
         if signed is not None and signed > self.published:
