@@ -340,7 +340,7 @@ def test_hostile_names_from_a_sheet_stay_inert(runner: CliRunner, registry: Path
         for text in (result.stdout, result.stderr):
             assert not any(c in text for c in "\x1b\x07\x9b\u202e"), (fmt, text)
         assert "[bold]Evil[/]" in result.stdout
-    kerr, err = ingested(runner, registry, sheet)
+    kerr, _ = ingested(runner, registry, sheet)
     assert kerr["department"] == name  # stored exactly; made inert only when shown
 
 
