@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -184,3 +185,144 @@ def test_load_save_load_is_the_identity(tmp_path: Path, registry: Registry) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["registry.json", "registry.json.bak"]
     path.unlink()
     path.with_name(path.name + ".bak").unlink()
+
+
+# ---------------------------------------------------------------- ingest of synthetic ICE sheets
+
+# Agencies whose names no ingest rule could take for one another (distinct distinctive words).
+AGENCIES = [
+    ("TX", "Kerr County Sheriff's Office"), ("TX", "Harris County Sheriff's Office"),
+    ("FL", "Marion County Sheriff's Office"), ("FL", "Ocala Police Department"),
+    ("ME", "Wells Police Department"), ("TX", "Brazos County Constable Precinct 3"),
+]
+MODELS = [Model.task_force, Model.jail_enforcement]
+SIGNED_DAYS = [dt.date(2025, 2, 27), dt.date(2025, 2, 28), dt.date(2025, 4, 2), dt.date(2025, 5, 10)]
+
+
+@st.composite
+def sheet_series(draw: st.DrawFn) -> list[Any]:
+    """ICE's publications over a few weeks: each date has a participating sheet, a pending
+    sheet or both; agreements come and go, signing dates get corrected, applications get
+    signed or vanish. Every SIGNED is on or before its sheet's date."""
+    from icestatus.enums import SheetKind
+    from icestatus.sheets import Sheet, SheetRow
+
+    keys = [(a, m) for a in range(len(AGENCIES)) for m in MODELS]
+    signed = {k: draw(st.sampled_from(SIGNED_DAYS)) for k in keys}
+    sheets = []
+    day = dt.date(2025, 5, 16)
+    for n in range(draw(st.integers(1, 5))):
+        day += dt.timedelta(days=draw(st.integers(1, 10)))
+        for kind in draw(st.sampled_from([[SheetKind.participating], [SheetKind.pending],
+                                          [SheetKind.participating, SheetKind.pending]])):
+            listed = draw(st.lists(st.sampled_from(keys), unique=True, max_size=len(keys)))
+            rows = []
+            for i, (a, m) in enumerate(listed):
+                if kind is SheetKind.participating and draw(st.integers(0, 4)) == 0:
+                    signed[(a, m)] = draw(st.sampled_from(SIGNED_DAYS))  # ICE corrects a date
+                state, name = AGENCIES[a]
+                rows.append(SheetRow(row=i + 2, state=state, agency=name, type="County", county=None, model=m,
+                                     signed=signed[(a, m)] if kind is SheetKind.participating else None,
+                                     moa=None, moa_url=None))
+            sha1 = hashlib.sha1(repr((kind, day, rows)).encode()).hexdigest()
+            sheets.append(Sheet(path=Path(f"{kind.value}Agencies{day:%m%d%Y}am.xlsx"), kind=kind, published=day,
+                                half="am", sha1=sha1, rows=tuple(rows)))
+    return sheets
+
+
+INGEST = settings(PROPERTY, max_examples=60)
+
+
+@INGEST
+@given(sheets=sheet_series())
+def test_as_of_each_publication_reproduces_the_sheet(sheets: list[Any]) -> None:
+    from icestatus.enums import SheetKind
+    from icestatus.ingest import ingest_sheets
+    from icestatus.names import normalize_name
+    from icestatus.registry import empty_registry
+
+    registry = ingest_sheets(empty_registry(), sheets).registry
+    assert check_records_clean(registry)
+    for sheet in sheets:
+        states = replay(registry, sheet.published)
+        expected = {(r.state, normalize_name(r.agency), r.model) for r in sheet.rows}
+        if sheet.kind is SheetKind.participating:
+            got = {(a.department.state, normalize_name(a.department.name), a.model): a.signed
+                   for a in states if a.status is not Status.pending}
+            assert set(got) == expected, sheet.published
+            assert got == {(r.state, normalize_name(r.agency), r.model): r.signed for r in sheet.rows}
+        else:
+            got_pending = {(a.department.state, normalize_name(a.department.name), a.model)
+                           for a in states if a.status is Status.pending}
+            assert got_pending == expected, sheet.published
+
+
+@INGEST
+@given(sheets=sheet_series())
+def test_ingest_is_idempotent(sheets: list[Any]) -> None:
+    from icestatus.ingest import ingest_sheets
+    from icestatus.registry import empty_registry
+
+    once = ingest_sheets(empty_registry(), sheets).registry
+    again = ingest_sheets(once, sheets)
+    assert again.registry == once
+    assert all(f.skipped and not f.events for f in again.files)
+
+
+@INGEST
+@given(sheets=sheet_series())
+def test_sheets_one_by_one_equal_sheets_in_one_call(sheets: list[Any]) -> None:
+    from icestatus.ingest import ingest_sheets
+    from icestatus.registry import empty_registry
+
+    together = ingest_sheets(empty_registry(), sheets).registry
+    one_by_one = empty_registry()
+    for sheet in sheets:  # already in publication order
+        one_by_one = ingest_sheets(one_by_one, [sheet]).registry
+        one_by_one = parse_registry(dump_registry(one_by_one), Path("saved-between-runs.json"))
+    assert one_by_one == together
+
+
+def check_records_clean(registry: Registry) -> bool:
+    from icestatus.registry import check_records
+
+    return check_records(registry) == [] and parse_registry(dump_registry(registry), Path("r.json")) == registry
+
+
+@settings(PROPERTY, max_examples=15)
+@given(sheets=sheet_series())
+def test_ingest_command_then_as_of_reproduces_each_csv_sheet(tmp_path_factory: Any, sheets: list[Any]) -> None:
+    """The same, end to end: sheets written as CSV files, `icestatus ingest`, `icestatus as-of`."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    from icestatus.cli import app
+    from icestatus.enums import MODEL_LABELS, SheetKind
+    from icestatus.states import state_name
+
+    folder = tmp_path_factory.mktemp("ingest-cli")
+    runner = CliRunner()
+    registry = folder / "registry.json"
+    files = []
+    for sheet in sheets:
+        path = folder / sheet.path.with_suffix(".csv").name
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE",
+                          *(["SIGNED", "MOA"] if sheet.kind is SheetKind.participating else [])])
+            for r in sheet.rows:
+                out.writerow([state_name(r.state).upper(), r.agency, r.type, "#N/A", MODEL_LABELS[r.model],
+                              *([f"{r.signed:%m/%d/%Y}", "link pending"] if r.signed else [])])
+        files.append(str(path))
+    assert runner.invoke(app, ["init", str(registry)]).exit_code == 0
+    result = runner.invoke(app, ["ingest", *reversed(files), "-r", str(registry)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    for sheet in sheets:
+        out = runner.invoke(app, ["as-of", sheet.published.isoformat(), "-r", str(registry), "-f", "json"],
+                            catch_exceptions=False).stdout
+        pending = sheet.kind is SheetKind.pending
+        got = {(r["state"], r["department"], r["model"], r["signed"]) for r in json.loads(out)
+               if (r["status"] == "pending") == pending}
+        assert got == {(r.state, r.agency, r.model.value, r.signed.isoformat() if r.signed else None)
+                       for r in sheet.rows}, sheet.path.name
