@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import gc
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -467,13 +468,27 @@ def _mode_for(path: Path) -> int:
 ENV_LOCK_TIMEOUT = "ICESTATUS_LOCK_TIMEOUT"
 
 
+def lock_timeout() -> float:
+    """``$ICESTATUS_LOCK_TIMEOUT`` in seconds (default 30; negative: wait as long as it takes)."""
+    raw = os.environ.get(ENV_LOCK_TIMEOUT, "").strip()
+    if not raw:
+        return 30.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if math.isnan(value):
+        raise RegistryError(f"{ENV_LOCK_TIMEOUT}={raw!r} is not a number of seconds")
+    return value
+
+
 @contextmanager
 def registry_lock(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold ``<path>.lock`` while writing; wait up to *timeout* seconds for another writer."""
     from filelock import FileLock, Timeout
 
     if timeout is None:
-        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, "30"))
+        timeout = lock_timeout()
     lock = FileLock(str(path) + ".lock")
     try:
         lock.acquire(timeout=timeout)
