@@ -74,6 +74,8 @@ def _variants() -> dict[str, bytes]:
         "two events on a line": b"\n".join(two_per_line),
         "missing comma": b"\n".join(missing_comma),
         "trailing comma": data.replace(b"}\n]\n}", b"},\n]\n}"),
+        "events not last": data.replace(b"}\n]\n}", b'}\n],\n"policies": [\n{"state": "ME", "kind": "ban", '
+                                        b'"date": "2020-01-01", "summary": "x", "sources": ["test-source"]}\n]\n}'),
         "duplicate key": data.replace(b'"title":', b'"events": [], "title":', 1),
         "escaped duplicate key": escaped,
         "bad event": data.replace(b'"kind": "paused"', b'"kind": "napping"'),
