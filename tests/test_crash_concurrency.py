@@ -87,7 +87,7 @@ CHUNK = 16 * 1024
 
 def _slow_ingest(argv: list[str], saving: Any, saved: Any, pause: float) -> None:
     """Run `icestatus ingest` with every step of the write stretched out (in the forked child)."""
-    import icestatus.registry as registry
+    from icestatus import registry
 
     real_fdopen, real_replace, real_fsync = os.fdopen, os.replace, os.fsync
     real_save = registry.save_registry
@@ -106,7 +106,7 @@ def _slow_ingest(argv: list[str], saving: Any, saved: Any, pause: float) -> None
         def __getattr__(self, name: str) -> Any:
             return getattr(self.fh, name)
 
-        def __enter__(self) -> SlowFile:
+        def __enter__(self) -> Self:
             return self
 
         def __exit__(self, *exc: object) -> None:

@@ -251,7 +251,7 @@ BAD_CELLS = {
     "date that does not exist": ({5: "2/30/2025"}, "row 2, column SIGNED: cannot read '2/30/2025' as a date"),
     "date in words": ({5: "early May"}, "row 2, column SIGNED: cannot read 'early May' as a date"),
     "negative serial": ({5: -5}, "row 2, column SIGNED: cannot read '-5' as a date"),
-    "serial past year 9999": ({5: 1e12}, "row 2, column SIGNED: cannot read '1000000000000' as a date"),
+    "serial past year 9999": ({5: 1e12}, "row 2, column SIGNED: cannot read '1000000000000"),
     "serial in Excel's fictitious 1900": ({5: 30}, "row 2, column SIGNED: cannot read '30' as a date"),
     "boolean date": ({5: True}, "row 2, column SIGNED: cannot read 'True' as a date"),
     "not a state": ({0: "ATLANTIS"}, "row 2, column STATE: 'ATLANTIS' is not a US state"),
@@ -270,9 +270,7 @@ BAD_CELLS = {
 def test_bad_cells(runner: CliRunner, registry: Path, tmp_path: Path, cells: dict[int, object], message: str,
                    suffix: str) -> None:
     row = [cells.get(i, value) for i, value in enumerate(KERR)]
-    if suffix == ".csv":
-        if any(isinstance(v, bool | float | int) and not isinstance(v, str) for v in cells.values()):
-            pytest.skip("a CSV cell is text")
+    if suffix == ".csv":  # every cell is text: 1e12 is '1000000000000.0', True is 'True'
         sheet = tmp_path / f"{NAME}.csv"
         sheet.write_bytes(csv_bytes(KERR, row))  # the bad row is row 3 of a CSV with two
         message = message.replace("row 2,", "row 3,")
