@@ -29,7 +29,7 @@ from icestatus.registry import (
 from icestatus.replay import fold, replay
 from strategies import FIRST_DAY, LAST_DAY, event_logs, registries
 
-PROPERTY = settings(max_examples=100, derandomize=True, deadline=None,
+PROPERTY = settings(max_examples=100, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 # ---------------------------------------------------------------- the reference fold
