@@ -155,3 +155,21 @@ def test_floats_and_other_types_take_json_dumps() -> None:
         '{\n  "share": 1e+16,\n  "rows": [\n    1,\n    "\\u001b\\u202e",\n    null,\n    true\n  ]\n}'
     )
     assert render.to_json([]) == "[]" and render.to_json({"a": []}) == '{\n  "a": []\n}'
+
+
+# ---------------------------------------------------------------- states without `us`
+
+
+def test_usps_table_is_what_us_says() -> None:
+    import us
+
+    from icestatus.states import USPS_NAMES, parse_state, state_name
+
+    known = [*us.states.STATES_AND_TERRITORIES, us.states.DC]
+    assert USPS_NAMES == {s.abbr: s.name for s in known}
+    for state in known:
+        for typed in (state.abbr, state.abbr.lower(), f" {state.abbr} ", state.name, state.name.upper()):
+            assert parse_state(typed) == state.abbr
+        assert state_name(state.abbr) == state.name == state_name(state.abbr.lower())
+    assert state_name("ZZ") == "ZZ"
+    assert parse_state("Main") == "ME"  # still `us`'s phonetic lookup for names
