@@ -518,6 +518,7 @@ def test_unreadable_signed_is_refused(tmp_path: Path, signed: object, shown: str
         (["Main", *WELLS[1:]], "row 2, column STATE: 'Main' is not a US state"),
         ([None, *WELLS[1:]], "row 2, column STATE: '' is not a US state"),
         (["MAINE", "  ", *WELLS[2:]], "row 2, column LAW ENFORCEMENT AGENCY: empty agency name"),
+        (["MAINE", "!!!", *WELLS[2:]], "row 2, column LAW ENFORCEMENT AGENCY: '!!!' is not an agency name (no letters or digits)"),
         (
             [*WELLS[:4], "Task Force", *WELLS[5:]],
             f"row 2, column SUPPORT TYPE: unknown support type 'Task Force' {EXPECTED_MODELS}",
@@ -770,7 +771,7 @@ def small_workbook(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return participating(folder, *rows, links={"G2": safe_link(WELLS_MOA)}).read_bytes()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(changes=st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=8))
 def test_damaged_bytes_never_escape_as_a_traceback(
     small_workbook: bytes, tmp_path_factory: pytest.TempPathFactory, changes: list[tuple[int, int]]

@@ -38,6 +38,7 @@ import python_calamine
 
 from icestatus.enums import MODEL_LABELS, Model, SheetKind
 from icestatus.errors import SheetError
+from icestatus.names import normalize_name
 from icestatus.states import code_for_sheet_name
 
 MAX_SHEET_BYTES_ENV = "ICESTATUS_MAX_SHEET_BYTES"
@@ -679,6 +680,10 @@ class _RowReader:
         agency = self._bounded(row, AGENCY, _text(cells[self.agency]))
         if not agency:
             raise self._error(row, AGENCY, "empty agency name")
+        if not normalize_name(agency):
+            # Identity is the normalized name: a name of punctuation alone would merge
+            # with every other such name into one agency.
+            raise self._error(row, AGENCY, f"{_shown(agency)} is not an agency name (no letters or digits)")
         county = self._bounded(row, COUNTY, _text(cells[self.county]))
         moa = _collapsed(cells[self.moa]) or None
         if link is not None:
