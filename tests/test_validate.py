@@ -106,6 +106,17 @@ class TestChecks:
         assert any(p.startswith("events[2].not_before: 2026-01-01 is after date") for p in got)
         assert "policies[1].sources[0]: unknown source 'gone' (ME)" in got
 
+    def test_keys_given_twice_are_named(self) -> None:
+        text = json.dumps(good_doc())
+        # A second "events" key: a JSON reader keeps only the last list, silently.
+        doubled = text[:-1] + ', "events": []}'
+        doubled = doubled.replace('"title": ', '"title": "x", "title": ', 1)
+        result = validate_bytes(doubled.encode(), Path("r.json"), TODAY)
+        got = [str(p) for p in result.problems]
+        assert "title: key given twice in one object; a reader keeps only the last" in got
+        assert "events: key given twice in one object; a reader keeps only the last" in got
+        assert not result.ok
+
     def test_events_out_of_date_order(self, tmp_path: Path) -> None:
         doc = good_doc()
         doc["events"][0], doc["events"][5] = doc["events"][5], doc["events"][0]

@@ -80,7 +80,8 @@ def validate_bytes(data: bytes, path: Path, today: dt.date) -> Validation:
         registry = registry_from_json(data)
     except ValidationError as exc:
         return Validation(path, schema_problems(exc, data), None)
-    problems = check_records(registry)
+    problems = duplicate_key_problems(data)
+    problems += check_records(registry)
     problems += order_problems(registry.events)
     problems += transition_problems(registry.events)
     problems += future_problems(registry, today)
@@ -91,6 +92,38 @@ def validate_bytes(data: bytes, path: Path, today: dt.date) -> Validation:
 _SECTIONS = {name: i for i, name in enumerate(
     ("(top level)", "schema_version", "title", "coverage", "sources", "departments", "policies", "events"))}
 _PATH_HEAD = re.compile(r"([a-z_()\s]+)(?:\[(\d+)\])?")
+
+
+def duplicate_key_problems(data: bytes) -> list[Problem]:
+    """Keys given twice in one JSON object. A JSON parser keeps the last one, so a second
+    ``"events"`` key would silently drop every event of the first: say so."""
+    out: list[Problem] = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, _Pairs):  # before list: _Pairs is a list of pairs
+            seen: set[str] = set()
+            for key, item in value:
+                here = f"{where}.{key}" if where else key
+                if key in seen:
+                    out.append(Problem(here, "key given twice in one object; a reader keeps only the last"))
+                seen.add(key)
+                if isinstance(item, list):
+                    walk(item, here)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, list):
+                    walk(item, f"{where}[{i}]")
+
+    try:
+        doc = json.loads(data, object_pairs_hook=_Pairs)
+    except (ValueError, RecursionError):
+        return []  # the schema check reports what is wrong with the text
+    walk(doc, "")
+    return out
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as the list of its (key, value) pairs, duplicates kept."""
 
 
 def _file_order(problem: Problem) -> tuple[int, int]:
