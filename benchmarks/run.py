@@ -6,7 +6,7 @@
 
 Every case runs the installed ``icestatus`` (the one beside this Python) as a child
 process, like a user or a script would, several times after one warm-up run
-(hyperfine-style); a command and its floor run alternately. A case reports the median and the fastest wall time, and the peak
+(hyperfine-style); a command and its floor run alternately, 21 times for start-ups. A case reports the median and the fastest wall time, and the peak
 resident memory of its child (``ru_maxrss`` from ``os.wait4``). Ratios compare medians
 taken in the same run, so a busy machine moves both sides.
 
@@ -228,6 +228,7 @@ def suite(args: argparse.Namespace) -> list[Row]:
 
     if want("startup"):
         bundled = bundled_registry()
+        runs = args.startup_runs  # start-ups are short and noisy: more runs, same wall clock
         floor, listed = measure_pair(
             [py, "-c", f"import typer, rich.table, pydantic, json; json.load(open({str(bundled)!r}))"],
             [exe, "list", "--state", "ME", "--format", "json"], runs, env=env)
@@ -241,6 +242,7 @@ def suite(args: argparse.Namespace) -> list[Row]:
         rows.append(Row("startup-help", "icestatus --help", helped, "<= 1.3x floor", ratio,
                         judged(ratio is not None and ratio <= 1.3)))
 
+    runs = args.runs
     asof: dict[int, Measure] = {}
     big: Path | None = None
     if want("asof") or want("trend") or want("history"):
@@ -369,7 +371,7 @@ def table(rows: Sequence[Row]) -> str:
 
 def to_json(rows: Sequence[Row], args: argparse.Namespace) -> dict[str, object]:
     return {
-        "python": sys.version.split()[0], "cpus": os.cpu_count(), "runs": args.runs, "quick": args.quick,
+        "python": sys.version.split()[0], "cpus": os.cpu_count(), "runs": args.runs, "startup_runs": args.startup_runs, "quick": args.quick,
         "cases": [
             {
                 "case": r.case, "what": r.what, "target": r.target, "figure": r.value, "ok": r.ok, "note": r.note,
@@ -386,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small registries and 2 runs: a smoke run, targets not judged")
     parser.add_argument("--runs", type=int, default=None, help="timed runs per case after the warm-up (default 5; 2 with --quick)")
+    parser.add_argument("--startup-runs", type=int, default=None,
+                        help="timed runs of each start-up case and its floor (default 21; 2 with --quick)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs before each case's timed runs (default 1)")
     parser.add_argument("--only", help="comma-separated case prefixes: startup, asof, trend, history, ingest")
     parser.add_argument("--cache", type=Path, help="where generated registries are kept (never inside the repository)")
@@ -393,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs is None:
         args.runs = 2 if args.quick else 5
+    if args.startup_runs is None:
+        args.startup_runs = args.runs if args.quick else max(args.runs, 21)
     if args.runs < 1 or args.warmup < 0:
         parser.error("--runs must be at least 1 and --warmup at least 0")
     global WARMUP
