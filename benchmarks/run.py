@@ -6,9 +6,10 @@
 
 Every case runs the installed ``icestatus`` (the one beside this Python) as a child
 process, like a user or a script would, several times after one warm-up run
-(hyperfine-style); a command and its floor run alternately, 21 times for start-ups. A case reports the median and the fastest wall time, and the peak
-resident memory of its child (``ru_maxrss`` from ``os.wait4``). Ratios compare medians
-taken in the same run, so a busy machine moves both sides.
+(hyperfine-style); a command and its floor run alternately, 21 times for start-ups.
+A case reports the median and the fastest wall time, and the peak resident memory of
+its child (``ru_maxrss`` from ``os.wait4``). Ratios compare medians taken in the same
+run, so a busy machine moves both sides.
 
 Generated registries go to a cache directory outside the repository (``--cache``,
 default ``$XDG_CACHE_HOME/icestatus-bench`` or ``~/.cache/icestatus-bench``), named by
