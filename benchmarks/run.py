@@ -33,6 +33,7 @@ A case whose command does not exist (yet) or whose inputs are missing reports "n
 from __future__ import annotations
 
 import argparse
+import csv
 import dataclasses
 import hashlib
 import json
@@ -183,9 +184,18 @@ def first_department(path: Path) -> str:
 
 
 def shared_sheets() -> list[Path]:
+    """ICE's shared sheets, the newest participating sheet last (as bench_ingest.py picks
+    it: the one-new-sheet case ingests it into the registry of all the others)."""
     base = os.environ.get("ICESTATUS_SHARED")
     root = (Path(base) if base else REPO.parent / "shared") / "data" / "ice-sheets"
-    return sorted(root.glob("*/*.xlsx"))
+    manifest = root / "manifest.csv"
+    if not manifest.is_file():
+        return sorted(root.glob("*/*.xlsx"))
+    with manifest.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    key = (lambda r: (r["published"], r["half"] == "pm"))
+    newest = max((r for r in rows if r["kind"] == "participating"), key=key)
+    return [root / r["path"] for r in rows if r is not newest] + [root / newest["path"]]
 
 
 def compile_package() -> None:
