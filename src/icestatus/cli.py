@@ -373,7 +373,10 @@ def _resolve_annotations() -> None:
     for info in infos:
         func = info.callback if info is not None else None
         if func is not None and any(isinstance(a, str) for a in func.__annotations__.values()):
-            func.__annotations__ = get_type_hints(func, include_extras=True)
+            try:
+                func.__annotations__ = get_type_hints(func, include_extras=True)
+            except (NameError, TypeError):
+                pass  # left as they are: Typer evaluates them itself (and says what is wrong)
 
 
 # Commands that live in their own modules register themselves on `app` when imported.
