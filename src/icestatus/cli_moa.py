@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from icestatus.replay import AgreementState
 
 MOA_COLUMNS = (
-    "department_id", "department", "state", "type", "model", "status", "signed", "moa_url",
+    "department_id", "department", "state", "type", "county", "model", "status", "signed", "moa_url",
     "moa_pending", "days_without_moa",
 )
 
@@ -45,14 +45,15 @@ def moa_rows(states: Iterable[AgreementState], on: dt.date, *, missing: bool = F
     ``days_without_moa`` counts from the signing date to *on* for an agreement without an
     address (None when ICE's signing date is after *on*, or for one with an address).
     """
+    from icestatus.render import agency_fields
+
     rows = []
     for a in states:
         if a.status is Status.pending or (missing and a.moa_url is not None):
             continue
         days = (on - a.signed).days if a.moa_url is None and a.signed is not None and a.signed <= on else None
         rows.append({
-            "department_id": a.department.id, "department": a.department.name, "state": a.department.state,
-            "type": a.department.type, "model": a.model.value, "status": a.status.value,
+            **agency_fields(a.department), "model": a.model.value, "status": a.status.value,
             "signed": a.signed.isoformat() if a.signed else None, "moa_url": a.moa_url,
             "moa_pending": a.moa_pending, "days_without_moa": days,
         })

@@ -64,15 +64,20 @@ AGREEMENT_COLUMNS = (
 )
 
 
+AGENCY_COLUMNS = ("department_id", "department", "state", "type", "county")
+
+
+def agency_fields(dept: Department) -> dict[str, Any]:
+    """The agency columns every row about an agreement starts with (AGENCY_COLUMNS)."""
+    return {"department_id": dept.id, "department": dept.name, "state": dept.state,
+            "type": dept.type, "county": dept.county}
+
+
 def agreement_rows(states: Iterable[AgreementState]) -> list[dict[str, Any]]:
     """The JSON/CSV contract of ``list`` and ``as-of``: one object per agreement."""
     return [
         {
-            "department_id": a.department.id,
-            "department": a.department.name,
-            "state": a.department.state,
-            "type": a.department.type,
-            "county": a.department.county,
+            **agency_fields(a.department),
             "model": a.model.value,
             "status": a.status.value,
             "since": a.since.isoformat(),

@@ -31,6 +31,7 @@ from typing import Any
 from icestatus.enums import EventKind, Every, Model, StatsBy, Status
 from icestatus.errors import UsageError
 from icestatus.models import Department, Event, Policy, Registry, Source
+from icestatus.render import agency_fields
 from icestatus.replay import AgreementKey, AgreementState, fold
 
 _DATE = attrgetter("date")
@@ -110,11 +111,7 @@ def change_rows(changes: Iterable[Change]) -> list[dict[str, Any]]:
     return [
         {
             "change": c.kind.value,
-            "department_id": c.department.id,
-            "department": c.department.name,
-            "state": c.department.state,
-            "type": c.department.type,
-            "county": c.department.county,
+            **agency_fields(c.department),
             "model": c.model.value,
             "date": c.event.date.isoformat(),
             "not_before": _iso(c.event.not_before),
