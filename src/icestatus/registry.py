@@ -148,14 +148,9 @@ def registry_from_json(data: bytes) -> Registry:
     # Validation allocates a few objects per field and creates no reference cycles, so
     # the cyclic GC would only walk the growing heap again and again: pausing it cuts
     # loading 1M events by about a third (benchmarks/run.py).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         registry = _validate_in_slices(data)
         return registry if registry is not None else Registry.model_validate_json(data)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def load_registry(path: Path) -> Registry:
