@@ -154,7 +154,7 @@ _ONE_COMMAND_PROCESS = False
 
 
 def open_registry(path: Path | None) -> Registry:
-    from icestatus.registry import load_registry, resolve_registry_path
+    from icestatus.registry import gc_paused, load_registry, resolve_registry_path
 
     if not _ONE_COMMAND_PROCESS:
         return load_registry(resolve_registry_path(path))
@@ -163,12 +163,9 @@ def open_registry(path: Path | None) -> Registry:
     # the collections later allocations trigger (1M events: three walks, ~0.6 s, saved).
     import gc
 
-    gc.disable()
-    try:
+    with gc_paused():
         registry = load_registry(resolve_registry_path(path))
         gc.freeze()
-    finally:
-        gc.enable()
     return registry
 
 
