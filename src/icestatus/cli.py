@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -345,11 +345,6 @@ def schema() -> None:
     from icestatus.models import Registry
 
     typer.echo(json.dumps(Registry.model_json_schema(), indent=2))
-
-
-def fail(message: str, code: ExitCode = ExitCode.DATA) -> NoReturn:
-    _error_line(message)
-    raise typer.Exit(int(code))
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from icestatus.enums import MODEL_LABELS, Model, Status
+from icestatus.enums import Model, Status
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -57,14 +57,13 @@ def fmt_date(date: Any, not_before: Any = None) -> str:
 
 # ---------------------------------------------------------------- rows
 
-AGREEMENT_COLUMNS = (
-    "department_id", "department", "state", "type", "county", "model", "status",
-    "since", "since_not_before", "approximate", "signed", "event", "source", "sources",
-    "moa_url", "moa_pending",
-)
 
 
 AGENCY_COLUMNS = ("department_id", "department", "state", "type", "county")
+AGREEMENT_COLUMNS = (
+    *AGENCY_COLUMNS, "model", "status", "since", "since_not_before", "approximate", "signed",
+    "event", "source", "sources", "moa_url", "moa_pending",
+)
 
 
 def agency_fields(dept: Department) -> dict[str, Any]:
@@ -324,9 +323,3 @@ def history_view(
 def empty_message(what: str, place: str, date: object) -> str:
     """``No 287(g) agreements in force in Maine on 2026-11-23.`` (*place*: `` in Maine`` or empty)."""
     return f"No 287(g) agreements {what}{place} on {date}."
-
-
-__all__ = [
-    "AGREEMENT_COLUMNS", "MODEL_LABELS", "agreement_rows", "agreements_table", "department_row",
-    "event_row", "history_view", "inert", "to_csv", "to_json",
-]

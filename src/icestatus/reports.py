@@ -31,7 +31,7 @@ from typing import Any
 from icestatus.enums import EventKind, Every, Model, StatsBy, Status
 from icestatus.errors import UsageError
 from icestatus.models import Department, Event, Policy, Registry, Source
-from icestatus.render import agency_fields
+from icestatus.render import AGENCY_COLUMNS, agency_fields
 from icestatus.replay import AgreementKey, AgreementState, fold
 
 _DATE = attrgetter("date")
@@ -101,8 +101,8 @@ class Change:
 
 
 DIFF_COLUMNS = (
-    "change", "department_id", "department", "state", "type", "county", "model", "date",
-    "not_before", "approximate", "event", "source", "sources", "before", "after", "note",
+    "change", *AGENCY_COLUMNS, "model", "date", "not_before", "approximate", "event", "source",
+    "sources", "before", "after", "note",
 )
 
 
