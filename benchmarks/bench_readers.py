@@ -4,7 +4,7 @@ Usage: python benchmarks/bench_readers.py [SHEETS_DIR] [--repeat N]
 
 SHEETS_DIR defaults to $ICESTATUS_SHARED/data/ice-sheets, else ../shared/data/ice-sheets
 beside the repository. Each reader reads every ``*/*.xlsx`` under it, N times; the table
-gives the median time for all of them. This is the evidence behind ``sheets.py`` reading
+gives the median time for all of them. This is the evidence behind ``sources/xlsx.py`` reading
 values with calamine and hyperlinks from the XML: openpyxl can see hyperlinks only when it
 loads the whole workbook (its fast read-only mode cannot), and that is far slower.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 import openpyxl
 import python_calamine
 
-from icestatus import sheets
+from icestatus.sources import ice_sheet, xlsx
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,21 +35,21 @@ def default_sheets_dir() -> Path:
 
 
 def calamine_values(path: Path) -> int:
-    """Values only, as sheets.read_sheet gets them."""
+    """Values only, as ice_sheet.read_sheet gets them."""
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     return len(workbook.get_sheet_by_index(0).to_python(skip_empty_area=False))
 
 
 def hyperlink_pass(path: Path) -> int:
-    """sheets.py's own XML pass alone (private helpers, timed apart to show their share)."""
+    """sources/xlsx.py's own XML pass alone (private helpers, timed apart to show their share)."""
     with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as archive:
-        _, part, _ = sheets._first_sheet(archive)
-        return len(sheets._hyperlinks(archive, part))
+        _, part, _ = xlsx._first_sheet(archive)
+        return len(xlsx._hyperlinks(archive, part))
 
 
 def read_sheet(path: Path) -> int:
     """Everything icestatus does: bytes, sha1, zip checks, values, hyperlinks, typed rows."""
-    return len(sheets.read_sheet(path).rows)
+    return len(ice_sheet.read_sheet(path).rows)
 
 
 def openpyxl_with_hyperlinks(path: Path) -> int:
@@ -73,7 +73,7 @@ def openpyxl_read_only(path: Path) -> int:
 READERS: list[tuple[str, Callable[[Path], int]]] = [
     ("calamine, values only", calamine_values),
     ("hyperlink pass only (expat)", hyperlink_pass),
-    ("sheets.read_sheet (calamine + links + rows)", read_sheet),
+    ("ice_sheet.read_sheet (calamine + links + rows)", read_sheet),
     ("openpyxl, values + hyperlinks", openpyxl_with_hyperlinks),
     ("openpyxl read_only, values only", openpyxl_read_only),
 ]

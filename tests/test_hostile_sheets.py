@@ -28,7 +28,7 @@ from icestatus.cli import app
 from icestatus.errors import IcestatusError, SheetError
 from icestatus.ingest import ingest_sheets
 from icestatus.registry import dump_registry, empty_registry, parse_registry
-from icestatus.sheets import read_sheet
+from icestatus.sources.ice_sheet import read_sheet
 
 HEADER = ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE", "SIGNED", "MOA"]
 KERR = ["TEXAS", "Kerr County Sheriff's Office", "County", "Kerr County", "Jail Enforcement Model", "5/2/2025",
@@ -342,7 +342,7 @@ def test_hostile_names_from_a_sheet_stay_inert(runner: CliRunner, registry: Path
     assert kerr["department"] == name  # stored exactly; made inert only when shown
 
 
-# ---------------------------------------------------------------- fuzz: a Sheet or a SheetError, then a sound registry
+# ---------------------------------------------------------------- fuzz: a Roster or a SheetError, then a sound registry
 
 FUZZ = settings(max_examples=150, derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -391,7 +391,7 @@ def grids(draw: st.DrawFn, pending: bool) -> list[list[object]]:
 
 
 def _outcome(path: Path) -> None:
-    """Reading gives a Sheet or a one-line SheetError; a Sheet ingests into a registry that
+    """Reading gives a Roster or a one-line SheetError; a Roster ingests into a registry that
     saves and loads back (or a one-line IcestatusError), never anything else."""
     try:
         sheet = read_sheet(path)

@@ -17,7 +17,7 @@ from icestatus.models import Registry
 from icestatus.names import normalize_name
 from icestatus.registry import bundled_registry_path, dump_registry, empty_registry
 from icestatus.replay import replay
-from icestatus.sheets import Sheet
+from icestatus.sources import Roster
 
 pytestmark = pytest.mark.shared
 
@@ -31,12 +31,12 @@ def sheet_paths(root: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def sheets(ice_sheets_dir: Path) -> list[Sheet]:
+def sheets(ice_sheets_dir: Path) -> list[Roster]:
     return read_sheets(sheet_paths(ice_sheets_dir))
 
 
 @pytest.fixture(scope="module")
-def ingested(sheets: list[Sheet]) -> IngestResult:
+def ingested(sheets: list[Roster]) -> IngestResult:
     from icestatus.ingest import ingest_sheets
 
     return ingest_sheets(empty_registry(), sheets)
@@ -51,14 +51,14 @@ def identity(registry: Registry) -> dict[tuple[str, str], str]:
     return index
 
 
-def last_of_each_day(sheets: list[Sheet]) -> Iterator[Sheet]:
-    last: dict[tuple[SheetKind, dt.date], Sheet] = {}
+def last_of_each_day(sheets: list[Roster]) -> Iterator[Roster]:
+    last: dict[tuple[SheetKind, dt.date], Roster] = {}
     for sheet in sorted(sheets, key=publication_key):
         last[(sheet.kind, sheet.published)] = sheet
     return iter(sorted(last.values(), key=publication_key))
 
 
-def test_every_sheet_is_reproduced(sheets: list[Sheet], ingested: IngestResult) -> None:
+def test_every_sheet_is_reproduced(sheets: list[Roster], ingested: IngestResult) -> None:
     """as-of each sheet's date, the agreements in force (or pending) are exactly its rows."""
     reg = ingested.registry
     index = identity(reg)
@@ -76,7 +76,7 @@ def test_every_sheet_is_reproduced(sheets: list[Sheet], ingested: IngestResult) 
     assert checked == 43 and rows == 14_399  # 53 files; 10 are not the last of their day
 
 
-def test_ingesting_everything_again_adds_nothing(sheets: list[Sheet], ingested: IngestResult) -> None:
+def test_ingesting_everything_again_adds_nothing(sheets: list[Roster], ingested: IngestResult) -> None:
     from icestatus.ingest import ingest_sheets
 
     again = ingest_sheets(ingested.registry, sheets)
@@ -96,7 +96,7 @@ def test_known_corrections_and_duplicates(ingested: IngestResult) -> None:
                         "participatingAgencies07092025am.xlsx": 1}
 
 
-def test_moa_addresses_on_the_last_sheet(sheets: list[Sheet], ingested: IngestResult) -> None:
+def test_moa_addresses_on_the_last_sheet(sheets: list[Roster], ingested: IngestResult) -> None:
     """Every hyperlink of 2025-07-18 pm is the address of its agreement; the one agreement
     with an address and no hyperlink is Damascus Township Constable (PA), whose link that
     sheet dropped after listing it on every earlier sheet: the registry keeps it."""

@@ -22,48 +22,47 @@ from typer.testing import CliRunner
 
 from icestatus.cli import app
 from icestatus.enums import EventKind, Model, SheetKind, SourceKind, Status
+from icestatus.curate import SourceFacts, record_event
 from icestatus.ingest import (
     PUBLISHER,
     OutOfOrderError,
-    SourceFacts,
     ingest_sheets,
     publication_key,
-    record_event,
     similar_names,
 )
 from icestatus.models import Registry
 from icestatus.names import normalize_name
 from icestatus.registry import empty_registry, load_registry
 from icestatus.replay import replay
-from icestatus.sheets import Sheet, SheetRow
+from icestatus.sources import Roster, RosterRow
 
 # ---------------------------------------------------------------- building sheets
 
 
 def row(agency: str, model: str = "task_force", state: str = "TX", signed: str | None = None,
         moa: str | None = None, moa_url: str | None = None, type_: str | None = "County",
-        county: str | None = None) -> SheetRow:
-    return SheetRow(row=0, state=state, agency=agency, type=type_, county=county, model=Model(model),
+        county: str | None = None) -> RosterRow:
+    return RosterRow(row=0, state=state, agency=agency, type=type_, county=county, model=Model(model),
                     signed=d(signed) if signed else None, moa=moa, moa_url=moa_url)
 
 
-def part(date: str, *rows: SheetRow, half: str | None = "am", tag: str = "") -> Sheet:
+def part(date: str, *rows: RosterRow, half: str | None = "am", tag: str = "") -> Roster:
     return _sheet(SheetKind.participating, date, rows, half, tag)
 
 
-def pend(date: str, *rows: SheetRow, half: str | None = "am", tag: str = "") -> Sheet:
+def pend(date: str, *rows: RosterRow, half: str | None = "am", tag: str = "") -> Roster:
     return _sheet(SheetKind.pending, date, rows, half, tag)
 
 
-def _sheet(kind: SheetKind, date: str, rows: Iterable[SheetRow], half: str | None, tag: str) -> Sheet:
-    rows = tuple(SheetRow(**{**{f: getattr(r, f) for f in r.__dataclass_fields__}, "row": i + 2}) for i, r in enumerate(rows))
+def _sheet(kind: SheetKind, date: str, rows: Iterable[RosterRow], half: str | None, tag: str) -> Roster:
+    rows = tuple(RosterRow(**{**{f: getattr(r, f) for f in r.__dataclass_fields__}, "row": i + 2}) for i, r in enumerate(rows))
     sha1 = hashlib.sha1(repr((kind, date, half, rows, tag)).encode()).hexdigest()
     day = d(date)
     name = f"{kind.value}Agencies{day:%m%d%Y}{half or ''}.xlsx"
-    return Sheet(path=Path(name), kind=kind, published=day, half=half, sha1=sha1, rows=rows)
+    return Roster(path=Path(name), kind=kind, published=day, half=half, sha1=sha1, rows=rows)
 
 
-def ingest(*sheets: Sheet, registry: Registry | None = None) -> Registry:
+def ingest(*sheets: Roster, registry: Registry | None = None) -> Registry:
     return ingest_sheets(registry or empty_registry(), sheets).registry
 
 
@@ -170,7 +169,7 @@ class TestRenamedRows:
         (row("Ellis County Sheriff's Office", "warrant_service", state="TX", signed="2025-07-07"),
          row("Ellis County Sheriff's Office", "warrant_service", state="KS", signed="2025-07-07"), "another state"),
     ])
-    def test_not_a_rename(self, old: SheetRow, new: SheetRow, why: str) -> None:
+    def test_not_a_rename(self, old: RosterRow, new: RosterRow, why: str) -> None:
         reg = ingest(part("2025-05-19", old), part("2025-05-20", new))
         assert sorted(e.kind.value for e in reg.events) == ["delisted", "signed", "signed"], why
 

@@ -205,7 +205,7 @@ def sheet_series(draw: st.DrawFn) -> list[Any]:
     sheet or both; agreements come and go, signing dates get corrected, applications get
     signed or vanish. Every SIGNED is on or before its sheet's date."""
     from icestatus.enums import SheetKind
-    from icestatus.sheets import Sheet, SheetRow
+    from icestatus.sources import Roster, RosterRow
 
     keys = [(a, m) for a in range(len(AGENCIES)) for m in MODELS]
     signed = {k: draw(st.sampled_from(SIGNED_DAYS)) for k in keys}
@@ -221,11 +221,11 @@ def sheet_series(draw: st.DrawFn) -> list[Any]:
                 if kind is SheetKind.participating and draw(st.integers(0, 4)) == 0:
                     signed[(a, m)] = draw(st.sampled_from(SIGNED_DAYS))  # ICE corrects a date
                 state, name = AGENCIES[a]
-                rows.append(SheetRow(row=i + 2, state=state, agency=name, type="County", county=None, model=m,
+                rows.append(RosterRow(row=i + 2, state=state, agency=name, type="County", county=None, model=m,
                                      signed=signed[(a, m)] if kind is SheetKind.participating else None,
                                      moa=None, moa_url=None))
             sha1 = hashlib.sha1(repr((kind, day, rows)).encode()).hexdigest()
-            sheets.append(Sheet(path=Path(f"{kind.value}Agencies{day:%m%d%Y}am.xlsx"), kind=kind, published=day,
+            sheets.append(Roster(path=Path(f"{kind.value}Agencies{day:%m%d%Y}am.xlsx"), kind=kind, published=day,
                                 half="am", sha1=sha1, rows=tuple(rows)))
     return sheets
 

@@ -644,13 +644,13 @@ def national() -> Registry:
 
 
 class SheetView:
-    """One ICE sheet read with icestatus.sheets, its rows keyed like the registry's
+    """One ICE sheet read with icestatus.sources, its rows keyed like the registry's
     agreements: (department id, model), the agency found by state and normalized name
     or alias. A row repeated in a sheet counts once."""
 
     def __init__(self, registry: Registry, path: Path) -> None:
         from icestatus.names import normalize_name
-        from icestatus.sheets import read_sheet
+        from icestatus.sources.ice_sheet import read_sheet
 
         ids: dict[tuple[str, str], str] = {}
         for d in registry.departments:

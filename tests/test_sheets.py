@@ -25,13 +25,9 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from icestatus.enums import Model, SheetKind
 from icestatus.errors import SheetError
-from icestatus.sheets import (
-    Sheet,
-    SheetRow,
-    normalize_moa_url,
-    parse_publication,
-    read_sheet,
-)
+from icestatus.sources import Roster, RosterRow
+from icestatus.sources.ice_columns import normalize_moa_url
+from icestatus.sources.ice_sheet import parse_publication, read_sheet
 
 HEADER = ["STATE", "LAW ENFORCEMENT AGENCY", "TYPE", "COUNTY", "SUPPORT TYPE", "SIGNED", "MOA"]
 PENDING_HEADER = HEADER[:5]
@@ -90,7 +86,7 @@ def participating(
     return write_xlsx(tmp_path / PARTICIPATING, [HEADER, *rows], links)
 
 
-WELLS_ROW = SheetRow(
+WELLS_ROW = RosterRow(
     row=2,
     state="ME",
     agency="Wells Police Department",
@@ -103,7 +99,7 @@ WELLS_ROW = SheetRow(
 )
 
 
-def row(**changes: Any) -> SheetRow:
+def row(**changes: Any) -> RosterRow:
     """Wells Police Department as the tests' sheets print it (in row 2), with *changes*."""
     return replace(WELLS_ROW, **changes)
 
@@ -301,7 +297,7 @@ def test_reads_a_participating_sheet(tmp_path: Path) -> None:
     )
     sheet = read_sheet(path)
     wells = row(row=4, moa_url=WELLS_MOA)
-    assert sheet == Sheet(
+    assert sheet == Roster(
         path=path,
         kind=SheetKind.participating,
         published=date(2025, 7, 18),
@@ -309,7 +305,7 @@ def test_reads_a_participating_sheet(tmp_path: Path) -> None:
         sha1=hashlib.sha1(path.read_bytes()).hexdigest(),
         rows=(
             wells,
-            SheetRow(
+            RosterRow(
                 5,
                 "NH",
                 "Grafton County Sheriff's Office",
@@ -321,7 +317,7 @@ def test_reads_a_participating_sheet(tmp_path: Path) -> None:
                 None,
             ),
             row(row=8, moa_url=WELLS_MOA),
-            SheetRow(
+            RosterRow(
                 9,
                 "FL",
                 "University of Florida Police Department",
@@ -332,7 +328,7 @@ def test_reads_a_participating_sheet(tmp_path: Path) -> None:
                 "https://www.ice.gov/doclib/287gMOA/UnivFLPDFL_TFM_MOA_041525.pdf",
                 "https://www.ice.gov/other.pdf",
             ),
-            SheetRow(
+            RosterRow(
                 10,
                 "TX",
                 "Terry County Sheriff's Office",
@@ -343,7 +339,7 @@ def test_reads_a_participating_sheet(tmp_path: Path) -> None:
                 "link | addendum",
                 None,
             ),
-            SheetRow(
+            RosterRow(
                 11,
                 "UT",
                 "Weber County Sheriff's Office",
@@ -354,7 +350,7 @@ def test_reads_a_participating_sheet(tmp_path: Path) -> None:
                 "link pending",
                 None,
             ),
-            SheetRow(
+            RosterRow(
                 12,
                 "AL",
                 "Level Plains Police Department",
@@ -776,7 +772,7 @@ def small_workbook(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 def test_damaged_bytes_never_escape_as_a_traceback(
     small_workbook: bytes, tmp_path_factory: pytest.TempPathFactory, changes: list[tuple[int, int]]
 ) -> None:
-    """Whatever bytes are changed, the result is a Sheet or a one-line SheetError (fuzzing
+    """Whatever bytes are changed, the result is a Roster or a one-line SheetError (fuzzing
     found zlib.error, EOFError, NotImplementedError and RuntimeError escaping before)."""
     data = bytearray(small_workbook)
     for position, byte in changes:
@@ -901,7 +897,7 @@ def test_reads_csv(tmp_path: Path, bom: bool) -> None:
         row(
             moa="http://www.ice.gov/doclib/287gMOA/WellsPDME_TFM_MOA_040225.pdf", moa_url=WELLS_MOA
         ),
-        SheetRow(
+        RosterRow(
             4,
             "TX",
             "Montgomery County Sheriff\u2019s Office",
@@ -946,14 +942,14 @@ def manifest(ice_sheets_dir: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def real_sheets(ice_sheets_dir: Path, manifest: list[dict[str, str]]) -> dict[str, Sheet]:
+def real_sheets(ice_sheets_dir: Path, manifest: list[dict[str, str]]) -> dict[str, Roster]:
     """Every publication in the manifest, read once for all the tests below."""
     return {entry["path"]: read_sheet(ice_sheets_dir / entry["path"]) for entry in manifest}
 
 
 @pytest.mark.shared
 def test_every_real_sheet_reads_as_the_manifest_says(
-    manifest: list[dict[str, str]], real_sheets: dict[str, Sheet]
+    manifest: list[dict[str, str]], real_sheets: dict[str, Roster]
 ) -> None:
     assert len(real_sheets) == len(manifest) > 50
     for entry in manifest:
@@ -968,7 +964,7 @@ def test_every_real_sheet_reads_as_the_manifest_says(
 
 
 @pytest.mark.shared
-def test_every_real_row_is_typed(real_sheets: dict[str, Sheet]) -> None:
+def test_every_real_row_is_typed(real_sheets: dict[str, Roster]) -> None:
     for name, sheet in real_sheets.items():
         for r in sheet.rows:
             assert len(r.state) == 2 and r.state.isupper(), (name, r)
@@ -981,7 +977,7 @@ def test_every_real_row_is_typed(real_sheets: dict[str, Sheet]) -> None:
 
 
 @pytest.mark.shared
-def test_real_moa_urls_are_unwrapped(real_sheets: dict[str, Sheet]) -> None:
+def test_real_moa_urls_are_unwrapped(real_sheets: dict[str, Roster]) -> None:
     urls = [r.moa_url for s in real_sheets.values() for r in s.rows if r.moa_url]
     assert len(urls) > 10_000
     assert [u for u in urls if "safelinks" in u or u.startswith("http:")] == []
@@ -989,11 +985,11 @@ def test_real_moa_urls_are_unwrapped(real_sheets: dict[str, Sheet]) -> None:
 
 
 @pytest.mark.shared
-def test_wells_police_department(real_sheets: dict[str, Sheet]) -> None:
+def test_wells_police_department(real_sheets: dict[str, Roster]) -> None:
     sheet = real_sheets["20250719_151637/participatingAgencies07182025pm.xlsx"]
     wells = [r for r in sheet.rows if r.agency == "Wells Police Department"]
     assert wells == [
-        SheetRow(
+        RosterRow(
             446,
             "ME",
             "Wells Police Department",
@@ -1008,7 +1004,7 @@ def test_wells_police_department(real_sheets: dict[str, Sheet]) -> None:
 
 
 @pytest.mark.shared
-def test_hyperlinks_in_the_2025_07_18_pm_sheet(real_sheets: dict[str, Sheet]) -> None:
+def test_hyperlinks_in_the_2025_07_18_pm_sheet(real_sheets: dict[str, Roster]) -> None:
     """603 of its 832 rows link their MOA; every "link" has one and no "link pending" does."""
     sheet = real_sheets["20250719_151637/participatingAgencies07182025pm.xlsx"]
     linked = [r for r in sheet.rows if r.moa_url]
@@ -1018,7 +1014,7 @@ def test_hyperlinks_in_the_2025_07_18_pm_sheet(real_sheets: dict[str, Sheet]) ->
 
 
 @pytest.mark.shared
-def test_ice_typos_are_read_and_reported(real_sheets: dict[str, Sheet]) -> None:
+def test_ice_typos_are_read_and_reported(real_sheets: dict[str, Roster]) -> None:
     """The 2025-07-18 pm sheet's three oddities: two repaired dates and a date in 5025."""
     sheet = real_sheets["20250719_151637/participatingAgencies07182025pm.xlsx"]
     prefix = f"{sheet.path}: "

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from icestatus.ingest import IngestResult
     from icestatus.models import Department, Event, Registry
-    from icestatus.sheets import Sheet
+    from icestatus.sources import Roster
 
 WriteRegistryOpt = Annotated[
     Path | None,
@@ -144,7 +144,7 @@ def _events_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
     return table
 
 
-def _read(files: Sequence[Path], kind: SheetKind | None, published: dt.date | None) -> list[Sheet]:
+def _read(files: Sequence[Path], kind: SheetKind | None, published: dt.date | None) -> list[Roster]:
     """Every file read and checked before anything else, with a progress bar on a terminal."""
     from icestatus.ingest import read_sheets
 
@@ -251,7 +251,7 @@ def record(
     Example: icestatus record wells --state ME --kind paused --model task_force --date 2025-05-20
     --source-url https://www.mainepublic.org/... --source-title "Wells pauses agreement with ICE" -r my-registry.json
     """
-    from icestatus.ingest import SourceFacts, record_event
+    from icestatus.curate import SourceFacts, record_event
     from icestatus.query import find_department
     from icestatus.registry import load_registry, registry_lock, save_registry
     from icestatus.states import parse_state

@@ -30,32 +30,25 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
-from urllib.parse import urlsplit
-
-from pydantic import ValidationError
+from typing import Literal, cast
 
 from icestatus.enums import EventKind, Model, SheetKind, SourceKind
-from icestatus.errors import SheetError, UsageError
+from icestatus.errors import SheetError
 from icestatus.models import Department, Event, Registry, SheetCoverage, Source
 from icestatus.names import department_id
 from icestatus.names import normalize_name as _normalize_name
-from icestatus.replay import AgreementKey, fold
-from icestatus.sheets import Sheet, SheetRow, read_sheet
-
-if TYPE_CHECKING:
-    from icestatus.replay import _Agreement
+from icestatus.replay import Agreement, AgreementKey, fold
+from icestatus.sources import ICE_PUBLISHER, Roster, RosterRow, read_roster
 
 # The same few thousand names recur in every sheet: normalize each spelling once.
 normalize_name = lru_cache(maxsize=1 << 16)(_normalize_name)
 
-PUBLISHER = "U.S. Immigration and Customs Enforcement"
+PUBLISHER = ICE_PUBLISHER  # who publishes the sheets ingested so far
 
 _HALF_ORDER = {"am": 0, "pm": 1, None: 2}
 _KIND_ORDER = {SheetKind.participating: 0, SheetKind.pending: 1}
@@ -140,7 +133,7 @@ def summary_line(counts: Counter[str]) -> str:
 # ---------------------------------------------------------------- reading
 
 
-def publication_key(sheet: Sheet) -> tuple[dt.date, int, int]:
+def publication_key(sheet: Roster) -> tuple[dt.date, int, int]:
     """Sort key of publication order: date, am < pm < unknown half, participating first."""
     return (sheet.published, _HALF_ORDER[sheet.half], _KIND_ORDER[sheet.kind])
 
@@ -152,12 +145,12 @@ def read_sheets(
     published: dt.date | None = None,
     half: str | None = None,
     on_read: Callable[[Path], None] | None = None,
-) -> list[Sheet]:
+) -> list[Roster]:
     """Read and validate every file (raising SheetError on the first bad one), in
     publication order; files of the same publication keep the order given."""
     sheets = []
     for path in paths:
-        sheets.append(read_sheet(Path(path), kind=kind, published=published, half=half))
+        sheets.append(read_roster(Path(path), kind=kind, published=published, half=half))
         if on_read is not None:
             on_read(Path(path))
     return sorted(sheets, key=publication_key)
@@ -177,7 +170,7 @@ def ingest_paths(
 # ---------------------------------------------------------------- the diff
 
 
-def ingest_sheets(registry: Registry, sheets: Iterable[Sheet]) -> IngestResult:
+def ingest_sheets(registry: Registry, sheets: Iterable[Roster]) -> IngestResult:
     """Apply *sheets* (sorted into publication order) to *registry*; returns the new
     registry and what each sheet added. Raises OutOfOrderError, before changing
     anything, when a sheet is older than the newest of its kind already ingested."""
@@ -198,7 +191,7 @@ def ingest_sheets(registry: Registry, sheets: Iterable[Sheet]) -> IngestResult:
     return IngestResult(registry=log.registry(registry), files=tuple(results))
 
 
-def _check_order(log: _Log, ordered: Sequence[Sheet]) -> None:
+def _check_order(log: _Log, ordered: Sequence[Roster]) -> None:
     """Refuse the first sheet older than the newest of its kind (ingested or given)."""
     newest = {k: latest for k in SheetKind if (latest := log.newest(k)) is not None}
     known = set(log.by_sha1)
@@ -222,22 +215,22 @@ def _edition(published: dt.date, half: str | None) -> str:
     return f"{published}" + (f" {half}" if half else "")
 
 
-def source_id_for(kind: SheetKind, published: dt.date, half: str | None) -> str:
+def source_id_for(kind: SheetKind, published: dt.date, half: str | None, prefix: str = "ice") -> str:
     """``ice-participating-2025-07-18-pm`` (no half suffix when the half is unknown)."""
-    return f"ice-{kind.value}-{published.isoformat()}" + (f"-{half}" if half else "")
+    return f"{prefix}-{kind.value}-{published.isoformat()}" + (f"-{half}" if half else "")
 
 
 @dataclass(slots=True)
 class _Listed:
     """One agreement or application as a sheet lists it (repeated rows folded in)."""
 
-    rows: list[SheetRow]
+    rows: list[RosterRow]
     signed: tuple[dt.date, ...]   # SIGNED of every row listing it, first row first
     moa_url: str | None           # the first MOA link among its rows
     moa_pending: bool             # its first row's MOA cell reads "link pending"
 
 
-def _list(listed: dict[AgreementKey, _Listed], dept_id: str, row: SheetRow) -> int:
+def _list(listed: dict[AgreementKey, _Listed], dept_id: str, row: RosterRow) -> int:
     """Add *row* to what the sheet lists; 1 if it repeats an agreement already listed."""
     key = (dept_id, row.model)
     item = listed.get(key)
@@ -339,7 +332,7 @@ class _Log:
         i = next(j for j in range(bisect.bisect_left(self.dates, ev.date), len(self.events)) if self.events[j] is ev)
         del self.events[i], self.dates[i]
 
-    def new_department(self, row: SheetRow) -> Department:
+    def new_department(self, row: RosterRow) -> Department:
         base = department_id(row.state, row.agency)
         dept_id, n = base, 2
         while dept_id in self.departments:  # the id of another agency's first spelling
@@ -350,7 +343,7 @@ class _Log:
         self.departments_changed = True
         return dept
 
-    def note_spelling(self, dept_id: str, row: SheetRow) -> bool:
+    def note_spelling(self, dept_id: str, row: RosterRow) -> bool:
         """Record *row*'s spelling as an alias if it is new (True), and fill in the type
         and county the agency lacks."""
         dept = self.departments[dept_id]
@@ -367,16 +360,16 @@ class _Log:
             self.departments_changed = True
         return spelled
 
-    def add_source(self, sheet: Sheet) -> str:
-        base = source_id_for(sheet.kind, sheet.published, sheet.half)
+    def add_source(self, sheet: Roster) -> str:
+        """Record the source the roster's events cite (its facts are the roster's own)."""
+        base = source_id_for(sheet.kind, sheet.published, sheet.half, sheet.id_prefix)
         sid, n = base, 2
         while sid in self.sources:  # ICE re-published the same edition with other content
             sid, n = f"{base}-{n}", n + 1
         self.sources[sid] = Source(
-            id=sid, kind=SourceKind.ice_sheet, publisher=PUBLISHER,
-            title=f"ICE 287(g) {sheet.kind.value} agencies sheet {sheet.path.name}",
+            id=sid, kind=sheet.source_kind, publisher=sheet.publisher, title=sheet.title,
             published=sheet.published, sheet=sheet.kind, sha1=sheet.sha1,
-            half=cast("Literal['am', 'pm'] | None", sheet.half),  # read_sheet allows no other value
+            half=cast("Literal['am', 'pm'] | None", sheet.half),  # the readers allow no other value
             rows=len(sheet.rows),
         )
         self.ice_sources.add(sid)
@@ -390,13 +383,13 @@ class _Log:
 
     # -- one sheet
 
-    def apply(self, sheet: Sheet) -> FileResult:
+    def apply(self, sheet: Roster) -> FileResult:
         date = sheet.published
         agreements, applications = fold(self.events, date)
         signings, last_app = _latest(self.events, date) if sheet.kind is SheetKind.participating else ({}, {})
         # Rows of known agencies, and rows whose name is new, grouped by normalized name.
         listed: dict[AgreementKey, _Listed] = {}
-        unknown: dict[tuple[str, str], list[SheetRow]] = {}
+        unknown: dict[tuple[str, str], list[RosterRow]] = {}
         repeated = 0
         for row in sheet.rows:
             name_key = (row.state, normalize_name(row.agency))
@@ -453,7 +446,7 @@ class _Log:
         )
 
     def _renamed(
-        self, unknown: dict[tuple[str, str], list[SheetRow]],
+        self, unknown: dict[tuple[str, str], list[RosterRow]],
         missing: dict[AgreementKey, str | None], signed_on: dict[AgreementKey, dt.date],
     ) -> dict[tuple[str, str], str]:
         """New names that are a known agency renamed: name key -> department id.
@@ -498,7 +491,7 @@ class _Log:
 
     def _participating(
         self, date: dt.date, previous: dt.date | None, listed: dict[AgreementKey, _Listed],
-        agreements: dict[AgreementKey, _Agreement], applications: dict[AgreementKey, Event],
+        agreements: dict[AgreementKey, Agreement], applications: dict[AgreementKey, Event],
         signings: dict[AgreementKey, Event], last_app: dict[AgreementKey, Event], sid: str,
         dropped: list[Event],
     ) -> list[Event]:
@@ -616,111 +609,3 @@ def _latest(events: Sequence[Event], as_of: dt.date) -> tuple[dict[AgreementKey,
         elif kind is EventKind.applied or kind is EventKind.withdrawn:
             applications[(ev.department_id, ev.model)] = ev
     return signings, applications
-
-
-# ---------------------------------------------------------------- curated facts
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFacts:
-    """A source as the user describes it to ``record``."""
-
-    url: str
-    title: str
-    publisher: str | None = None      # default: the URL's site ("mainepublic.org")
-    published: dt.date | None = None
-    kind: SourceKind = SourceKind.news
-
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    registry: Registry
-    event: Event
-    source_id: str
-    new_source: bool
-    merged: bool            # the same agency, model, kind and date was recorded: it gained the source
-    unchanged: bool         # ... and already cited this source: nothing to write
-    no_effect: str | None   # why replay ignores the event where it stands, if it does
-
-
-def _slug(text: str, words: int = 8) -> str:
-    return "-".join(re.sub(r"[^a-z0-9]+", " ", text.casefold()).split()[:words])
-
-
-def source_for(registry: Registry, facts: SourceFacts) -> tuple[Source, bool]:
-    """The registry's source with this URL, or a new one (id: publisher-date-title slug)."""
-    for src in registry.sources:
-        if src.url == facts.url:
-            return src, False
-    host = (urlsplit(facts.url).hostname or "").removeprefix("www.")
-    publisher = facts.publisher or host or "unknown publisher"
-    parts = [_slug(publisher, 3), facts.published.isoformat() if facts.published else "", _slug(facts.title)]
-    base = "-".join(p for p in parts if p)[:120].strip("-") or "source"
-    taken = {s.id for s in registry.sources}
-    sid, n = base, 2
-    while sid in taken:
-        sid, n = f"{base}-{n}", n + 1
-    try:
-        src = Source(id=sid, kind=facts.kind, title=facts.title.strip(), publisher=publisher.strip(),
-                     url=facts.url.strip(), published=facts.published)
-    except ValidationError as exc:
-        raise UsageError(f"bad source: {_first_problem(exc)}") from None
-    return src, True
-
-
-def _first_problem(exc: ValidationError) -> str:
-    err = exc.errors(include_url=False)[0]
-    field = ".".join(str(p) for p in err["loc"]) or "value"
-    return f"{field}: {err['msg']}"
-
-
-def record_event(
-    registry: Registry,
-    department_id: str,
-    *,
-    kind: EventKind,
-    model: Model,
-    date: dt.date,
-    source: SourceFacts,
-    not_before: dt.date | None = None,
-    note: str | None = None,
-    signed: dt.date | None = None,
-    moa_url: str | None = None,
-) -> Recorded:
-    """*registry* with one curated event (and its source) added, after the events
-    already recorded for that day; an identical fact (agency, model, kind, date) already
-    recorded gains the source instead (``registry.merge_registries``)."""
-    from icestatus.registry import merge_registries
-    from icestatus.sheets import normalize_moa_url
-
-    if kind is EventKind.corrected and signed is None:
-        raise UsageError("--kind corrected needs --signed DATE (the corrected signing date)")
-    if kind is EventKind.moa_linked and moa_url is None:
-        raise UsageError("--kind moa_linked needs --moa-url URL")
-    if not_before is not None and not_before > date:
-        raise UsageError(f"--not-before {not_before} is after --date {date}")
-    dept = next(d for d in registry.departments if d.id == department_id)
-    src, new_source = source_for(registry, source)
-    try:
-        event = Event(
-            department_id=department_id, model=model, kind=kind, date=date, not_before=not_before,
-            sources=(src.id,), note=note.strip() if note and note.strip() else None, signed=signed,
-            moa_url=normalize_moa_url(moa_url) if moa_url else None,
-        )
-    except ValidationError as exc:
-        raise UsageError(f"bad event: {_first_problem(exc)}") from None
-    same = [e for e in registry.events
-            if (e.department_id, e.model, e.kind, e.date) == (department_id, model, kind, date)]
-    if any(src.id in e.sources for e in same):
-        return Recorded(registry=registry, event=same[0], source_id=src.id, new_source=False,
-                        merged=True, unchanged=True, no_effect=None)
-    extra = Registry(schema_version=registry.schema_version, sources=(src,), departments=(dept,), events=(event,))
-    updated = merge_registries(registry, extra)
-    problems: list[str] = []
-    fold(
-        [e for e in updated.events if e.department_id == department_id and e.model is model],
-        rejected=lambda ev, why: problems.append(why)
-        if (ev.kind, ev.date) == (kind, date) and src.id in ev.sources else None,
-    )
-    return Recorded(registry=updated, event=event, source_id=src.id, new_source=new_source,
-                    merged=bool(same), unchanged=False, no_effect=problems[0] if problems else None)

@@ -246,7 +246,7 @@ def _describe_validation_error(exc: ValidationError, data: bytes, path: Path) ->
     errors = exc.errors(include_url=False)
     first = errors[0]
     if first["type"] == "json_invalid":
-        encoding = _encoding_problem(data)
+        encoding = encoding_problem(data)
         if encoding:
             return f"{path}: {encoding}"
         return f"{path}: not valid JSON: {first['msg'].removeprefix('Invalid JSON: ')}"
@@ -278,7 +278,7 @@ _BOMS = (
 )
 
 
-def _encoding_problem(data: bytes) -> str | None:
+def encoding_problem(data: bytes) -> str | None:
     """Why *data*, which is not valid JSON, is not even UTF-8 text; None if it is.
 
     Only called once a file has failed to parse, so decoding it costs nothing on the

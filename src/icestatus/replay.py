@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from icestatus.enums import EventKind, Model, Status
 from icestatus.models import Department, Event, Registry
@@ -66,7 +67,10 @@ _TERMINATED, _DELISTED = EventKind.terminated, EventKind.delisted
 _ACTIVE, _PAUSED = Status.active, Status.paused
 
 
-class _Agreement:
+class Agreement:
+    """One agreement as the fold leaves it: mutable while events are folded in, to be read
+    (not changed) by everyone else. ``replay`` turns it into an ``AgreementState``."""
+
     __slots__ = ("status", "event", "since", "since_not_before", "signed", "moa_url", "moa_pending")
 
     def __init__(self, ev: Event) -> None:
@@ -89,19 +93,34 @@ class _Agreement:
         self.since_not_before = ev.not_before
 
 
+class Projection(NamedTuple):
+    """What a fold has reached: the agreements in force (active or paused) and the open
+    applications (the event that opened each), by agreement key. ``fold(..., into=)``
+    continues it in place."""
+
+    agreements: dict[AgreementKey, Agreement]
+    applications: dict[AgreementKey, Event]
+
+    @classmethod
+    def empty(cls) -> Projection:
+        return cls({}, {})
+
+
 def fold(
     events: tuple[Event, ...] | list[Event],
     as_of: dt.date | None = None,
     *,
-    into: tuple[dict[AgreementKey, _Agreement], dict[AgreementKey, Event]] | None = None,
+    into: Projection | None = None,
     rejected: Rejected | None = None,
-) -> tuple[dict[AgreementKey, _Agreement], dict[AgreementKey, Event]]:
+) -> Projection:
     """Agreements in force and open applications after the events dated <= *as_of*.
 
-    *into*: the result of an earlier fold to continue from (``reports.trend`` folds the
-    log slice by slice, in one pass). *rejected*: see ``Rejected``.
+    *into*: the projection of an earlier fold to continue from, updated in place
+    (``reports.trend`` folds the log slice by slice, in one pass). *rejected*: see
+    ``Rejected``.
     """
-    agreements, applications = into if into is not None else ({}, {})
+    projection = into if into is not None else Projection.empty()
+    agreements, applications = projection
     for ev in events:
         if as_of is not None and ev.date > as_of:
             break  # events are date-sorted
@@ -116,7 +135,7 @@ def fold(
             applications.pop(key, None)
             ag = agreements.get(key)
             if ag is None:
-                agreements[key] = _Agreement(ev)
+                agreements[key] = Agreement(ev)
             else:
                 ag.sign(ev)
         elif kind is _CORRECTED:
@@ -150,7 +169,7 @@ def fold(
         elif kind is _TERMINATED or kind is _DELISTED:
             if agreements.pop(key, None) is None and rejected is not None:
                 rejected(ev, f"{kind.value}, but no agreement is in force")
-    return agreements, applications
+    return projection
 
 
 def replay(registry: Registry, as_of: dt.date | None = None) -> list[AgreementState]:

@@ -32,7 +32,7 @@ from icestatus.enums import EventKind, Every, Model, StatsBy, Status
 from icestatus.errors import UsageError
 from icestatus.models import Department, Event, Policy, Registry, Source
 from icestatus.render import AGENCY_COLUMNS, agency_fields
-from icestatus.replay import AgreementKey, AgreementState, fold
+from icestatus.replay import AgreementKey, AgreementState, Projection, fold
 
 _DATE = attrgetter("date")
 _MODEL_ORDER = {m: i for i, m in enumerate(Model)}
@@ -158,14 +158,14 @@ def diff(
         raise UsageError(f"FROM {start} is after TO {end}: give the earlier date first")
     check_source(registry, source)
     events = registry.events
-    agreements, applications = fold(events, start)
-    before = {k: _Snapshot(a.status, a.signed, a.moa_url) for k, a in agreements.items()}
-    pending_before = set(applications)
+    projection = fold(events, start)
+    before = {k: _Snapshot(a.status, a.signed, a.moa_url) for k, a in projection.agreements.items()}
+    pending_before = set(projection.applications)
     lo = bisect_right(events, start, key=_DATE)
     hi = bisect_right(events, end, key=_DATE)
     window = events[lo:hi]
     ignored: set[int] = set()  # events replay ignores (they took no effect)
-    agreements, applications = fold(window, into=(agreements, applications),
+    agreements, applications = fold(window, into=projection,
                                     rejected=lambda ev, _why: ignored.add(id(ev)))
 
     touched: dict[AgreementKey, list[Event]] = defaultdict(list)
@@ -398,15 +398,15 @@ def trend(events: Sequence[Event], points: Sequence[dt.date]) -> list[TrendPoint
         part = parts[model]
         if not part:
             continue
-        state = fold((), into=None)
+        state = Projection.empty()
         lo = 0
         for pi, point in enumerate(points):
             hi = bisect_right(part, point, lo=lo, key=_DATE)
             if hi > lo:
-                state = fold(part[lo:hi], into=state)
+                fold(part[lo:hi], into=state)
                 lo = hi
-            counts[mi][pi] = len(state[0])
-            pending[pi] += len(state[1])
+            counts[mi][pi] = len(state.agreements)
+            pending[pi] += len(state.applications)
     return [
         TrendPoint(p, tuple(counts[mi][pi] for mi in range(len(Model))), pending[pi])
         for pi, p in enumerate(points)

@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from icestatus.models import Event, Registry
 from icestatus.registry import (
     Problem,
-    _encoding_problem,
+    encoding_problem,
     check_records,
     json_path,
     read_registry_bytes,
@@ -138,7 +138,7 @@ def schema_problems(exc: ValidationError, data: bytes) -> list[Problem]:
     """One Problem per Pydantic error, at its JSON path, naming the record when it can."""
     errors = exc.errors(include_url=False)
     if errors and errors[0]["type"] == "json_invalid":
-        encoding = _encoding_problem(data)  # a BOM, UTF-16, bytes that are not UTF-8: say so
+        encoding = encoding_problem(data)  # a BOM, UTF-16, bytes that are not UTF-8: say so
         return [Problem("(top level)", encoding or f"not valid JSON: {errors[0]['msg'].removeprefix('Invalid JSON: ')}")]
     try:
         doc: Any = json.loads(data)

@@ -1,0 +1,113 @@
+"""Rosters: published lists of the agencies taking part in (or applying to) 287(g).
+
+A roster is one file (ICE's participating or pending sheet today; ICE's web page or its
+older HTML tables later) read into one typed ``Roster``: what it lists (``kind``), when it
+was published, the facts of the source record that cites it, and its rows. ``ingest``
+compares rosters with the registry and never sees a file format.
+
+Each kind of file has one module here that satisfies ``RosterReader`` (``accepts`` and
+``read``), listed in ``READERS``; ``read_roster`` gives a file to the first reader that
+accepts it. A new kind of roster is a new module and one line in ``READERS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol, cast
+
+from icestatus.enums import Model, SheetKind, SourceKind
+
+ICE_PUBLISHER = "U.S. Immigration and Customs Enforcement"
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One row of a roster, typed; text as the publisher printed it, outer whitespace stripped."""
+
+    row: int  # 1-based row number as the file shows it (Excel's row number for a sheet)
+    state: str  # USPS code
+    agency: str
+    type: str | None
+    county: str | None
+    model: Model
+    signed: date | None
+    moa: str | None
+    moa_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """One publication: what it lists, when it was published, and its rows in file order.
+
+    ``sha1`` identifies the file (the same bytes are never ingested twice). ``warnings``
+    holds one line per value that was read only by correcting a known typo or that looks
+    wrong though readable; a reader never prints, so showing them is the caller's choice.
+    ``source_kind``, ``publisher``, ``title`` and ``id_prefix`` are what the registry's
+    source record for this roster says (its id is ``<id_prefix>-<kind>-<date>[-<half>]``);
+    the defaults are ICE's, the publisher of every roster so far.
+    """
+
+    path: Path
+    kind: SheetKind
+    published: date
+    half: str | None
+    sha1: str
+    rows: tuple[RosterRow, ...]
+    warnings: tuple[str, ...] = ()
+    source_kind: SourceKind = SourceKind.ice_sheet
+    publisher: str = ICE_PUBLISHER
+    title: str = ""  # empty: "ICE 287(g) <kind> agencies sheet <file name>"
+    id_prefix: str = "ice"
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", f"ICE 287(g) {self.kind.value} agencies sheet {self.path.name}")
+
+
+class RosterReader(Protocol):
+    """What a roster module provides (a module satisfies this protocol)."""
+
+    def accepts(self, path: Path) -> bool:
+        """Whether this reader takes *path* (by its suffix, name or content)."""
+        ...
+
+    def read(
+        self,
+        path: Path,
+        *,
+        kind: SheetKind | None = None,
+        published: date | None = None,
+        half: str | None = None,
+        max_bytes: int | None = None,
+    ) -> Roster:
+        """The roster in *path*; SheetError (one line naming the file) when it is not one."""
+        ...
+
+
+# The readers, most specific first; the last one accepts every file. Named, not imported,
+# so that importing this package costs nothing and the readers may import it.
+READERS: tuple[str, ...] = ("icestatus.sources.ice_sheet",)
+
+
+def reader_for(path: Path) -> RosterReader:
+    """The first reader of ``READERS`` that accepts *path*."""
+    for name in READERS:
+        reader = cast("RosterReader", importlib.import_module(name))
+        if reader.accepts(path):
+            return reader
+    raise LookupError(f"no roster reader accepts {path}")  # the last reader accepts all
+
+
+def read_roster(
+    path: Path,
+    *,
+    kind: SheetKind | None = None,
+    published: date | None = None,
+    half: str | None = None,
+    max_bytes: int | None = None,
+) -> Roster:
+    """Read *path* with the reader that accepts it (see ``READERS``)."""
+    return reader_for(path).read(path, kind=kind, published=published, half=half, max_bytes=max_bytes)
