@@ -12,7 +12,7 @@ from builders import dept, ev, registry_of, write
 from typer.testing import CliRunner
 
 from icestatus.cli import app
-from icestatus.render import AGREEMENT_COLUMNS
+from icestatus.output.rows import AGREEMENT_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 CURATED = str(REPO / "data" / "curated" / "maine.json")

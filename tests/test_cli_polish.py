@@ -4,6 +4,7 @@ and a pager for long lists, and a fast start (no heavy imports before a command 
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -16,8 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from icestatus import cli
 from icestatus.cli import app
+
+# The module (``icestatus.cli.app`` the attribute is the Typer app it defines).
+cli = importlib.import_module("icestatus.cli.app")
 
 FIXTURE = Path(__file__).parent / "fixtures" / "reports_registry.json"
 LONG_NAME = ("Consolidated Municipal Police Department of the Town of Saint Augustine Beach and "

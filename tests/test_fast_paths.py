@@ -5,7 +5,7 @@
 must fall back to validating the whole file (same registry, same error message).
 ``registry._events_clean`` screens events so that ``check_records``' naming loop runs only
 when there is a problem: the problems must be the same as without the screen.
-``render.to_json`` writes with pydantic-core when the data is plain: the same text as
+``writers.to_json`` writes with pydantic-core when the data is plain: the same text as
 ``json.dumps(indent=2, ensure_ascii=False)``.
 """
 
@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from builders import SOURCE, dept, ev, registry_of, write
 from icestatus import registry as reg_mod
-from icestatus import render
+from icestatus.output import writers
 from icestatus.errors import RegistryError
 from icestatus.models import Registry
 from icestatus.registry import check_records, dump_registry, load_registry, parse_registry
@@ -107,6 +107,28 @@ def test_other_layouts_and_errors_fall_back_to_the_whole_file(name: str, tmp_pat
     assert parse_registry(data, path) == whole
 
 
+def test_the_screen_equals_the_full_check_on_every_event_kind() -> None:
+    """``_events_clean`` (the screen) is True exactly when ``_event_problems`` (the full
+    per-event check, ``event_rule_problems`` included) finds nothing: every event kind,
+    with and without each field a rule looks at, known and unknown references."""
+    import itertools
+
+    from icestatus.enums import EventKind
+
+    day = "2025-04-10"
+    cases = itertools.product(
+        EventKind, (None, "2025-04-01", day, "2025-04-20"), (None, "2025-03-01"),
+        (None, "https://example.org/moa.pdf"), ("me-wells", "me-nobody"), (SOURCE.id, "no-such-source"),
+    )
+    checked = 0
+    for kind, not_before, signed, moa_url, dept_id, source in cases:
+        event = ev(dept_id, kind.value, day, not_before=not_before, signed=signed, moa_url=moa_url, sources=(source,))
+        found = reg_mod._event_problems((event,), {"me-wells"}, {SOURCE.id})
+        assert reg_mod._events_clean((event,), {"me-wells"}, {SOURCE.id}) == (not found), (event, found)
+        checked += 1
+    assert checked == len(EventKind) * 4 * 2 * 2 * 2 * 2
+
+
 def test_the_screen_finds_what_the_loop_finds(monkeypatch: pytest.MonkeyPatch) -> None:
     bad = registry_of(
         [ev("me-wells", "signed", "2025-04-02"),
@@ -124,7 +146,7 @@ def test_the_screen_finds_what_the_loop_finds(monkeypatch: pytest.MonkeyPatch) -
     assert SOURCE.id in {s.id for s in _sample().sources}
 
 
-# ---------------------------------------------------------------- render.to_json
+# ---------------------------------------------------------------- writers.to_json
 
 _text = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)
 _plain = st.recursive(
@@ -138,23 +160,23 @@ _plain = st.recursive(
 @settings(max_examples=300, derandomize=True, deadline=None)
 @given(_plain)
 def test_fast_json_writes_what_json_dumps_writes(data: object) -> None:
-    assert render._json_plain(data)
-    fast = render._fast_json(data)
+    assert writers._json_plain(data)
+    fast = writers._fast_json(data)
     slow = json.dumps(data, indent=2, ensure_ascii=False)
     if fast is None:  # pydantic-core refuses lone surrogates; json.dumps writes them
         assert any("\ud800" <= ch <= "\udfff" for ch in slow)
     else:
         assert fast == slow
-    assert render.to_json(data) == render._UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", slow)
+    assert writers.to_json(data) == writers._UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", slow)
 
 
 def test_floats_and_other_types_take_json_dumps() -> None:
-    assert not render._json_plain([{"share": 0.5}])
-    assert not render._json_plain({1: "x"})
-    assert render.to_json({"share": 1e16, "rows": [1, "\x1b\u202e", None, True]}) == (
+    assert not writers._json_plain([{"share": 0.5}])
+    assert not writers._json_plain({1: "x"})
+    assert writers.to_json({"share": 1e16, "rows": [1, "\x1b\u202e", None, True]}) == (
         '{\n  "share": 1e+16,\n  "rows": [\n    1,\n    "\\u001b\\u202e",\n    null,\n    true\n  ]\n}'
     )
-    assert render.to_json([]) == "[]" and render.to_json({"a": []}) == '{\n  "a": []\n}'
+    assert writers.to_json([]) == "[]" and writers.to_json({"a": []}) == '{\n  "a": []\n}'
 
 
 # ---------------------------------------------------------------- states without `us`

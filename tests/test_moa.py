@@ -10,7 +10,7 @@ from builders import d, dept, ev, registry_of, write
 from typer.testing import CliRunner
 
 from icestatus.cli import app
-from icestatus.cli_moa import MOA_COLUMNS, moa_rows
+from icestatus.output.rows import MOA_COLUMNS, moa_rows
 from icestatus.registry import bundled_registry_path, load_registry
 from icestatus.replay import replay
 

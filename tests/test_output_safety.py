@@ -21,7 +21,9 @@ from typer.testing import CliRunner
 from builders import SOURCE, dept, ev, registry_of, write
 from icestatus.cli import app
 from icestatus.models import Policy, Source
-from icestatus.render import AGREEMENT_COLUMNS, inert, to_csv, to_json
+from icestatus.output.rows import AGREEMENT_COLUMNS
+from icestatus.output.text import inert
+from icestatus.output.writers import to_csv, to_json
 
 # What must never reach a terminal raw: C0 controls (newline aside), DEL, C1 controls
 # (\x9b is a one-byte CSI), bidi embeddings/overrides/isolates, line/paragraph separators.

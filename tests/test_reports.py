@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from builders import SOURCE, dept, ev, registry_of, write
 from icestatus import reports
+from icestatus.output import rows as output_rows
 from icestatus.cli import app
 from icestatus.enums import Every, Model, StatsBy, Status
 from icestatus.errors import UsageError
@@ -136,7 +137,7 @@ class TestDiff:
 
     def test_window_is_kept_and_marked_approximate(self, reg: Registry) -> None:
         ended = [c for c in reports.diff(reg, D("2025-05-16"), D("2025-07-18")) if c.kind is reports.ChangeKind.ended]
-        row = reports.change_rows(ended)[0]
+        row = output_rows.change_rows(ended)[0]
         assert (row["not_before"], row["date"], row["approximate"]) == ("2025-05-16", "2025-07-18", True)
 
     def test_from_is_exclusive_to_is_inclusive(self, reg: Registry) -> None:
@@ -222,7 +223,7 @@ class TestDiffCommand:
         rows = as_json(runner, "diff", "2025-05-16", "2025-07-18")
         assert [r["change"] for r in rows] == ["started", "started", "ended", "paused", "corrected", "moa_linked",
                                                "applied", "withdrawn"]
-        assert set(rows[0]) == set(reports.DIFF_COLUMNS)
+        assert set(rows[0]) == set(output_rows.DIFF_COLUMNS)
         paused = rows[3]
         assert paused["department"] == "Wells Police Department"
         assert paused["source"] == "gazette-2025-06-01" and paused["note"].startswith("Paused while")
@@ -233,7 +234,7 @@ class TestDiffCommand:
 
     def test_csv_has_the_json_columns(self, runner: CliRunner) -> None:
         columns, rows = as_csv(runner, "diff", "2025-05-16", "2025-07-18", "--state", "tx")
-        assert columns == list(reports.DIFF_COLUMNS)
+        assert columns == list(output_rows.DIFF_COLUMNS)
         assert [(r["change"], r["department"]) for r in rows] == [
             ("started", "Austin Police Department"), ("ended", "Harris County Sheriff's Office"),
             ("moa_linked", "Harris County Sheriff's Office"), ("withdrawn", "Dallas Police Department")]
@@ -286,12 +287,12 @@ class TestDiffCommand:
 class TestStats:
     def test_by_state_counts_models_paused_pending_agencies(self, reg: Registry) -> None:
         groups, total = reports.stats(replay(reg, D("2025-07-18")), StatsBy.state)
-        rows = {t.group: t.row(StatsBy.state) for t in groups}
+        rows = {t.group: output_rows.stats_row(t, StatsBy.state) for t in groups}
         assert [t.group for t in groups] == ["FL", "TX", "ME"]  # most in force first, then by name
         assert rows["TX"] == {"state": "TX", "agencies": 2, "states": 1, "task_force": 2, "jail_enforcement": 0,
                               "warrant_service": 0, "in_force": 2, "paused": 0, "pending": 0}
         assert rows["ME"]["paused"] == 1 and rows["FL"]["pending"] == 1
-        assert total.row(StatsBy.state) | {"state": None} == {
+        assert output_rows.stats_row(total, StatsBy.state) | {"state": None} == {
             "state": None, "agencies": 5, "states": 3, "task_force": 4, "jail_enforcement": 0,
             "warrant_service": 1, "in_force": 5, "paused": 1, "pending": 1}
 
@@ -317,7 +318,7 @@ class TestStatsCommand:
 
     def test_csv_rows_without_total(self, runner: CliRunner) -> None:
         columns, rows = as_csv(runner, "stats", "--on", "2025-07-18", "--by", "model")
-        assert columns == list(reports.stats_columns(StatsBy.model))
+        assert columns == list(output_rows.stats_columns(StatsBy.model))
         # jail enforcement: nothing in force, one application pending
         assert {r["model"]: (r["in_force"], r["pending"]) for r in rows} == {
             "task_force": ("4", "0"), "warrant_service": ("1", "0"), "jail_enforcement": ("0", "1")}
@@ -435,7 +436,7 @@ class TestTrendCommand:
                             "warrant_service": 1, "pending": 1}
         assert [r["date"] for r in rows][:3] == ["2025-05-15", "2025-05-22", "2025-05-29"]
         columns, csv_rows = as_csv(runner, "trend", "--from", "2025-05-15", "--to", "2025-07-18", "--every", "week")
-        assert columns == list(reports.TREND_COLUMNS)
+        assert columns == list(output_rows.TREND_COLUMNS)
         assert [int(r["in_force"]) for r in csv_rows] == [r["in_force"] for r in rows]
 
     def test_filters_and_defaults(self, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -479,7 +480,7 @@ class TestTrendCommand:
 
 class TestChart:
     def test_scales_from_zero_with_eighth_blocks(self) -> None:
-        from icestatus.cli_reports import chart_lines
+        from icestatus.output.views_reports import chart_lines
 
         lines = chart_lines([0, 8, 16], [D("2025-01-01"), D("2025-01-02"), D("2025-01-03")], width=40, height=2)
         bars = [b for _, b in lines[:2]]
@@ -489,7 +490,7 @@ class TestChart:
         assert top.rstrip().endswith("█") and " " in top
 
     def test_more_points_than_columns_keeps_the_last_of_each(self) -> None:
-        from icestatus.cli_reports import chart_lines
+        from icestatus.output.views_reports import chart_lines
 
         values = list(range(200))
         dates = [D("2025-01-01") + dt.timedelta(days=i) for i in range(200)]
@@ -532,7 +533,7 @@ class TestStatesCommand:
                       "policy_date": "2025-10-21", "policy_not_before": None,
                       "policy_source": "gazette-2025-06-01", "policy_sources": ["gazette-2025-06-01"]}
         columns, csv_rows = as_csv(runner, "states", "--on", "2025-07-18")
-        assert columns == list(reports.STATE_COLUMNS)
+        assert columns == list(output_rows.STATE_COLUMNS)
         assert [(r["state"], r["in_force"], r["paused"], r["policy"]) for r in csv_rows] == [
             ("CA", "0", "0", "ban"), ("FL", "2", "0", ""), ("ME", "1", "1", ""), ("TX", "2", "0", "")]
 
@@ -587,7 +588,7 @@ class TestSourcesCommand:
                            "title": "State statute banning 287(g) agreements", "published": "2017-10-05",
                            "url": None, "events": 0, "policies": 1, "first_event": None, "last_event": None}
         columns, csv_rows = as_csv(runner, "sources", "--kind", "ice_sheet")
-        assert columns == list(reports.SOURCE_COLUMNS)
+        assert columns == list(output_rows.SOURCE_COLUMNS)
         assert [r["id"] for r in csv_rows] == ["ice-2025-05-16", "ice-2025-07-18"]
         out, _ = run(runner, "sources")
         assert "gazette-2025-06-01" in out and "undated" in out and "5 sources" in out

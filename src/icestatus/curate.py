@@ -75,6 +75,14 @@ def _first_problem(exc: ValidationError) -> str:
     return f"{field}: {err['msg']}"
 
 
+# What each rule of ``registry.event_rule_problems`` means for ``icestatus record``'s options.
+_OPTION_MESSAGES = {
+    "signed": "--kind corrected needs --signed DATE (the corrected signing date)",
+    "moa_url": "--kind moa_linked needs --moa-url URL",
+    "not_before": "--not-before {not_before} is after --date {date}",
+}
+
+
 def record_event(
     registry: Registry,
     department_id: str,
@@ -91,15 +99,13 @@ def record_event(
     """*registry* with one curated event (and its source) added, after the events
     already recorded for that day; an identical fact (agency, model, kind, date) already
     recorded gains the source instead (``registry.merge_registries``)."""
-    from icestatus.registry import merge_registries
+    from icestatus.registry import event_rule_problems, merge_registries
     from icestatus.sources.ice_columns import normalize_moa_url
 
-    if kind is EventKind.corrected and signed is None:
-        raise UsageError("--kind corrected needs --signed DATE (the corrected signing date)")
-    if kind is EventKind.moa_linked and moa_url is None:
-        raise UsageError("--kind moa_linked needs --moa-url URL")
-    if not_before is not None and not_before > date:
-        raise UsageError(f"--not-before {not_before} is after --date {date}")
+    broken = event_rule_problems(kind, date, not_before, signed, moa_url)
+    for field, message in _OPTION_MESSAGES.items():  # in the order of record's options
+        if field in broken:
+            raise UsageError(message.format(not_before=not_before, date=date))
     dept = next(d for d in registry.departments if d.id == department_id)
     src, new_source = source_for(registry, source)
     try:

@@ -12,7 +12,10 @@ is defined by replay's rules (``replay.fold``), never by a second reading of the
   neither of two ICE sheets published at FROM and TO.
 * ``trend`` folds the date-sorted log once, slice by slice between the points asked,
   reading the counts after each slice (not one replay per point).
-* ``stats`` and ``states`` count the replay at one date.
+* ``stats`` and ``states`` count the replay at one date; ``moa_report`` lists the
+  agreements in force with (or without) the address of their signed MOA.
+
+The rows and columns each command prints for these are ``icestatus.output.rows``.
 """
 
 from __future__ import annotations
@@ -31,15 +34,10 @@ from typing import Any
 from icestatus.enums import EventKind, Every, Model, StatsBy, Status
 from icestatus.errors import UsageError
 from icestatus.models import Department, Event, Policy, Registry, Source
-from icestatus.render import AGENCY_COLUMNS, agency_fields
 from icestatus.replay import AgreementKey, AgreementState, Projection, fold
 
 _DATE = attrgetter("date")
 _MODEL_ORDER = {m: i for i, m in enumerate(Model)}
-
-
-def _iso(value: dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def check_source(registry: Registry, source_id: str | None) -> None:
@@ -98,33 +96,6 @@ class Change:
     @property
     def approximate(self) -> bool:
         return self.event.not_before is not None and self.event.not_before != self.event.date
-
-
-DIFF_COLUMNS = (
-    "change", *AGENCY_COLUMNS, "model", "date", "not_before", "approximate", "event", "source",
-    "sources", "before", "after", "note",
-)
-
-
-def change_rows(changes: Iterable[Change]) -> list[dict[str, Any]]:
-    """The JSON/CSV contract of ``diff``: one object per change."""
-    return [
-        {
-            "change": c.kind.value,
-            **agency_fields(c.department),
-            "model": c.model.value,
-            "date": c.event.date.isoformat(),
-            "not_before": _iso(c.event.not_before),
-            "approximate": c.approximate,
-            "event": c.event.kind.value,
-            "source": c.event.sources[0],
-            "sources": list(c.event.sources),
-            "before": c.before,
-            "after": c.after,
-            "note": c.event.note,
-        }
-        for c in changes
-    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,22 +231,6 @@ class Tally:
         if a.status is Status.paused:
             self.paused += 1
 
-    def row(self, by: StatsBy) -> dict[str, Any]:
-        return {
-            by.value: self.group,
-            "agencies": len(self.agencies),
-            "states": len(self.states),
-            **{m.value: self.models[m] for m in Model},
-            "in_force": self.in_force,
-            "paused": self.paused,
-            "pending": self.pending,
-        }
-
-
-def stats_columns(by: StatsBy) -> tuple[str, ...]:
-    return (by.value, "agencies", "states", *(m.value for m in Model), "in_force", "paused", "pending")
-
-
 NO_TYPE = "(type not given)"
 
 
@@ -359,14 +314,6 @@ class TrendPoint:
     def in_force(self) -> int:
         return sum(self.models)
 
-    def row(self) -> dict[str, Any]:
-        return {"date": self.date.isoformat(), "in_force": self.in_force,
-                **{m.value: n for m, n in zip(Model, self.models, strict=True)}, "pending": self.pending}
-
-
-TREND_COLUMNS = ("date", "in_force", *(m.value for m in Model), "pending")
-
-
 def trend_events(
     registry: Registry, *, state: str | None = None, models: Iterable[Model] = ()
 ) -> list[Event] | tuple[Event, ...]:
@@ -429,26 +376,6 @@ class StateRow:
     pending: int
     policy: Policy | None
 
-    def row(self) -> dict[str, Any]:
-        p = self.policy
-        return {
-            "state": self.state, "name": self.name, "in_force": self.in_force, "paused": self.paused,
-            "agencies": self.agencies, "pending": self.pending,
-            "policy": p.kind.value if p else None,
-            "policy_summary": p.summary if p else None,
-            "policy_date": _iso(p.date) if p else None,
-            "policy_not_before": _iso(p.not_before) if p else None,
-            "policy_source": p.sources[0] if p else None,
-            "policy_sources": list(p.sources) if p else [],
-        }
-
-
-STATE_COLUMNS = (
-    "state", "name", "in_force", "paused", "agencies", "pending", "policy", "policy_summary",
-    "policy_date", "policy_not_before", "policy_source", "policy_sources",
-)
-
-
 def policies_on(policies: Iterable[Policy], on: dt.date) -> dict[str, Policy]:
     """Each state's latest policy dated on or before *on* (like events, a policy known
     only to a window counts from the end of its window); a later one in the file wins a tie."""
@@ -502,22 +429,6 @@ class SourceUse:
     first_event: dt.date | None
     last_event: dt.date | None
 
-    def row(self) -> dict[str, Any]:
-        s = self.source
-        return {
-            "id": s.id, "kind": s.kind.value, "publisher": s.publisher, "title": s.title,
-            "published": _iso(s.published), "url": s.url, "events": self.events,
-            "policies": self.policies, "first_event": _iso(self.first_event),
-            "last_event": _iso(self.last_event),
-        }
-
-
-SOURCE_COLUMNS = (
-    "id", "kind", "publisher", "title", "published", "url", "events", "policies",
-    "first_event", "last_event",
-)
-
-
 def source_usage(registry: Registry) -> list[SourceUse]:
     """Every source with the number of events and policies that cite it (each record
     counted once however many times it names the source) and the dates of the first and
@@ -539,13 +450,44 @@ def source_usage(registry: Registry) -> list[SourceUse]:
     return out
 
 
+# ---------------------------------------------------------------- MOAs
+
+
+@dataclass(frozen=True, slots=True)
+class MoaStatus:
+    """One agreement in force and how long it has gone without a published MOA."""
+
+    agreement: AgreementState
+    days_without_moa: int | None  # from the signing date to the date asked; None with an address
+
+
+def moa_report(states: Iterable[AgreementState], on: dt.date, *, missing: bool = False) -> list[MoaStatus]:
+    """Agreements in force on *on* (pending applications left out), in replay's order;
+    with *missing*, only those without an MOA address ("link pending", or no link at
+    all), longest wait first.
+
+    ``days_without_moa`` counts from the signing date to *on* for an agreement without an
+    address (None when ICE's signing date is after *on*, or for one with an address).
+    """
+    out = []
+    for a in states:
+        if a.status is Status.pending or (missing and a.moa_url is not None):
+            continue
+        days = (on - a.signed).days if a.moa_url is None and a.signed is not None and a.signed <= on else None
+        out.append(MoaStatus(a, days))
+    if missing:
+        # Longest wait first; stable, so ties keep replay's state/name order.
+        out.sort(key=lambda m: (m.days_without_moa is None, -(m.days_without_moa or 0)))
+    return out
+
+
 def events_citing(events: Iterable[Event], source: str | None) -> list[Event]:
     """The events that cite *source* (all of them when it is None)."""
     return [e for e in events if source is None or source in e.sources]
 
 
 __all__ = [
-    "Change", "ChangeKind", "Every", "SourceUse", "StateRow", "StatsBy", "Tally", "TrendPoint",
-    "diff", "policies_on", "source_usage", "states_report", "stats", "trend",
+    "Change", "ChangeKind", "Every", "MoaStatus", "SourceUse", "StateRow", "StatsBy", "Tally", "TrendPoint",
+    "diff", "moa_report", "policies_on", "source_usage", "states_report", "stats", "trend",
     "trend_events", "trend_points",
 ]

@@ -85,3 +85,8 @@ def state_name(code: str) -> str:
         return USPS_NAMES[code.upper()]
     st = _by_name().get(code.upper())
     return str(st.name) if st else code
+
+
+def all_state_codes() -> list[str]:
+    """Every state's and territory's USPS code (DC included), as ``us`` lists them."""
+    return list(USPS_NAMES)

@@ -34,10 +34,14 @@ from pydantic import ValidationError
 from icestatus.models import Event, Registry
 from icestatus.registry import (
     Problem,
-    encoding_problem,
+    building_registry,
     check_records,
+    error_message,
     json_path,
+    not_json_message,
+    parse_json_or_none,
     read_registry_bytes,
+    record_label,
     registry_from_json,
     sort_events,
 )
@@ -77,7 +81,8 @@ def validate_bytes(data: bytes, path: Path, today: dt.date) -> Validation:
     if not data.strip():
         return Validation(path, [Problem("(top level)", "empty file, not a registry")], None)
     try:
-        registry = registry_from_json(data)
+        with building_registry():
+            registry = registry_from_json(data)
     except ValidationError as exc:
         return Validation(path, schema_problems(exc, data), None)
     problems = duplicate_key_problems(data)
@@ -137,42 +142,14 @@ def _file_order(problem: Problem) -> tuple[int, int]:
 def schema_problems(exc: ValidationError, data: bytes) -> list[Problem]:
     """One Problem per Pydantic error, at its JSON path, naming the record when it can."""
     errors = exc.errors(include_url=False)
-    if errors and errors[0]["type"] == "json_invalid":
-        encoding = encoding_problem(data)  # a BOM, UTF-16, bytes that are not UTF-8: say so
-        return [Problem("(top level)", encoding or f"not valid JSON: {errors[0]['msg'].removeprefix('Invalid JSON: ')}")]
-    try:
-        doc: Any = json.loads(data)
-    except (ValueError, RecursionError):
-        doc = None
-    out = []
-    for err in errors:
-        loc = tuple(err["loc"])
-        kind = err["type"]
-        if kind in {"extra_forbidden", "unexpected_keyword_argument"}:
-            message = "unknown field"
-        else:
-            message = err["msg"]
-            if kind != "missing" and "input" in err and not isinstance(err["input"], dict | list):
-                shown = repr(err["input"])
-                message += f" (got {shown[:60] + '…' if len(shown) > 60 else shown})"
-        out.append(Problem(json_path(loc), message + _record_label(doc, loc)))
-    return out
-
-
-def _record_label(doc: Any, loc: tuple[int | str, ...]) -> str:
-    """`` (department_id 'me-wells-…')`` for an error inside a record, when it can be told."""
-    if len(loc) < 2 or not isinstance(loc[1], int) or not isinstance(doc, dict):
-        return ""
-    try:
-        record = doc[loc[0]][loc[1]]
-    except (LookupError, TypeError):
-        return ""
-    if isinstance(record, dict):
-        for key in ("id", "department_id", "state"):
-            value = record.get(key)
-            if isinstance(value, str):
-                return f" ({key} {value[:80]!r})"
-    return ""
+    if errors and errors[0]["type"] == "json_invalid":  # a BOM, UTF-16, bytes that are not UTF-8: say so
+        return [Problem("(top level)", not_json_message(errors[0], data))]
+    doc = parse_json_or_none(data)
+    return [
+        Problem(json_path(tuple(err["loc"])),
+                error_message(err, show_records=False) + record_label(doc, tuple(err["loc"])))
+        for err in errors
+    ]
 
 
 def _what(ev: Event) -> str:

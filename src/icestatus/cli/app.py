@@ -1,0 +1,230 @@
+"""The Typer app and what every command shares: the error boundary, the consoles,
+messages on stderr, opening a registry, and printing an answer in the format asked.
+
+Command modules (``cli.query``, ``cli.ingest``, ...) import ``app`` from here and
+register their commands on it; ``cli/__init__.py`` imports them. Nothing here imports a
+command module, so there is no import cycle. The core, Rich and pydantic are imported
+inside functions, so that ``icestatus --help`` pays for none of them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from icestatus.enums import OutputFormat
+from icestatus.errors import ExitCode, IcestatusError, UsageError
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from rich.console import Console, RenderableType
+
+    from icestatus.models import Registry
+    from icestatus.output.writers import Writer
+
+ENV_DEBUG = "ICESTATUS_DEBUG"
+ENV_PAGER = "ICESTATUS_PAGER"
+
+
+def _error_line(message: str) -> None:
+    from icestatus.output.text import inert
+
+    typer.echo(f"icestatus: error: {inert(message)}", err=True)
+
+
+def warn(message: str) -> None:
+    """``icestatus: warning: ...`` on stderr."""
+    from icestatus.output.text import inert
+
+    typer.echo(f"icestatus: warning: {inert(message)}", err=True)
+
+
+def say(message: str) -> None:
+    """A message for the user, on stderr (stdout is for data)."""
+    from icestatus.output.text import inert
+
+    typer.echo(inert(message), err=True)
+
+
+class IcestatusGroup(TyperGroup):
+    """The error boundary: expected errors become one line and an exit code;
+    anything else is a bug, reported as such (traceback with ICESTATUS_DEBUG=1)."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except IcestatusError as exc:
+            _error_line(str(exc))
+            raise typer.Exit(int(exc.exit_code)) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            typer.echo("icestatus: interrupted", err=True)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except Exception as exc:
+            if os.environ.get(ENV_DEBUG):
+                raise
+            _error_line(
+                f"unexpected {type(exc).__name__}: {exc}. This is a bug in icestatus; "
+                f"run again with {ENV_DEBUG}=1 to see the traceback and report it"
+            )
+            raise typer.Exit(int(ExitCode.BUG)) from None
+
+
+app = typer.Typer(
+    name="icestatus",
+    cls=IcestatusGroup,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    # Plain (Click) help and usage errors: Rich-formatted help imports rich's console,
+    # markdown and tables first, 2.6x `python -c "import typer"` for `icestatus --help`
+    # against 1.3x plain (issue 5; benchmarks/run.py).
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=(
+        "Which law-enforcement agencies take part in ICE's 287(g) program: today, on any "
+        "past date, and how each one got there. Answers come from a dated, sourced event "
+        "log (the bundled registry, or --registry FILE) replayed to the date asked."
+    ),
+    epilog="Examples: icestatus list --state ME · icestatus as-of 2025-05-01 --format json · icestatus history wells",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"icestatus {version('icestatus')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Which agencies take part in ICE's 287(g) program, on any date, and how they got there."""
+
+
+# ---------------------------------------------------------------- registries
+
+
+def open_registry(path: Path | None) -> Registry:
+    """The registry a command reads: ``--registry``, ``$ICESTATUS_REGISTRY`` or the bundled one."""
+    from icestatus.registry import load_registry, resolve_registry_path
+
+    return load_registry(resolve_registry_path(path))
+
+
+def writable_registry(option: Path | None) -> Path:
+    """The registry a command may write: never the one installed with the package."""
+    from icestatus.registry import bundled_registry_path, resolve_registry_path
+
+    path = resolve_registry_path(option)
+    bundled = bundled_registry_path()
+    if path.exists() and bundled.exists() and path.resolve() == bundled.resolve():
+        raise UsageError(
+            f"{path} is the registry bundled with icestatus, which this command does not change; "
+            "create your own with `icestatus init my-registry.json` (or copy the bundled one) and "
+            "pass --registry my-registry.json or set ICESTATUS_REGISTRY"
+        )
+    return path
+
+
+def warn_coverage(registry: Registry, *dates: dt.date) -> None:
+    """Warn when a date lies outside what the registry's sources cover; one warning per
+    kind of gap (two dates both before the first sheet warn once)."""
+    from icestatus.query import coverage_warning
+
+    said: set[str] = set()
+    for d in dates:
+        message = coverage_warning(registry, d)
+        if message and message.removeprefix(str(d)) not in said:
+            said.add(message.removeprefix(str(d)))
+            warn(message)
+
+
+# ---------------------------------------------------------------- printing
+
+
+def console() -> Console:
+    from rich.console import Console
+
+    # Rich itself drops colour when stdout is not a terminal or NO_COLOR is set.
+    return Console(highlight=False, emoji=False)
+
+
+def print_table(renderable: RenderableType) -> None:
+    """Print *renderable*; in an interactive terminal, through a pager when it is taller
+    than the screen ($ICESTATUS_PAGER, else $MANPAGER/$PAGER, else less; set
+    ICESTATUS_PAGER= (empty) to never page). Pipes and files get plain text, never paged."""
+    con = console()
+    pager = os.environ.get(ENV_PAGER)
+    if pager == "" or not (con.is_terminal and sys.stdin.isatty()):
+        con.print(renderable)
+        return
+    with con.capture() as captured:
+        con.print(renderable)
+    text = captured.get()
+    if text.count("\n") < con.height:
+        con.file.write(text)
+        return
+    import pydoc
+
+    os.environ.setdefault("LESS", "FRX")  # as git does: quit if one screen, keep colours
+    if pager:
+        pydoc.pipepager(text, pager)
+    else:
+        pydoc.pager(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """How a command prints its answer, chosen (``output_for``) before it does any work."""
+
+    format: OutputFormat
+    writer: Writer | None  # None: a Rich view for people
+
+    @property
+    def table(self) -> bool:
+        return self.writer is None
+
+    def data(self, rows: Sequence[Mapping[str, Any]], columns: Sequence[str], document: Any = None) -> None:
+        """Print *rows* (or, in JSON, *document*) with the chosen writer."""
+        assert self.writer is not None, "data() is for JSON and CSV; a table is a view"
+        typer.echo(self.writer(rows, columns, document), nl=False)
+
+    def emit(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        columns: Sequence[str],
+        view: Callable[[], RenderableType],
+        *,
+        document: Any = None,
+    ) -> None:
+        """Print *rows* as JSON or CSV, or the Rich renderable *view* builds."""
+        if self.writer is None:
+            print_table(view())
+        else:
+            self.data(rows, columns, document)
+
+
+def output_for(fmt: OutputFormat, *, tabular: bool = True) -> Output:
+    """The output of *fmt*; UsageError now, before any work, when the command cannot give
+    it (*tabular* False: the answer is one document, which has no CSV form)."""
+    from icestatus.output.writers import writer_for
+
+    return Output(fmt, writer_for(fmt, tabular=tabular))
+
+
+def terminal_width() -> int:
+    return console().width

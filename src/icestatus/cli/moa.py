@@ -1,0 +1,67 @@
+"""``icestatus moa``: each agreement in force with the address of its signed Memorandum
+of Agreement (MOA), or (``--missing``) those whose MOA ICE has not published yet.
+
+The addresses come from the MOA links of ICE's participating sheets (``ingest``); a
+registry keeps every address it has seen, so an agreement keeps its MOA after ICE drops
+the link or the agreement from its list (``history`` shows each change). The rows are
+``reports.moa_report`` (``output.rows.moa_rows``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from icestatus.cli.app import app, open_registry, output_for, warn_coverage
+from icestatus.cli.options import FormatOpt, RegistryOpt, StateOpt, date_param, today
+from icestatus.enums import OutputFormat, Status
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+
+@app.command()
+def moa(
+    state: StateOpt = None,
+    missing: Annotated[bool, typer.Option("--missing", help="Only agreements without a published MOA, longest wait first.")] = False,
+    on: Annotated[dt.date | None, typer.Option(
+        "--on", metavar="DATE", parser=date_param("--on date"), help="As of this date (default: today).",
+        show_default=False)] = None,
+    format_: FormatOpt = OutputFormat.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Agreements in force with the address of their signed MOA (Memorandum of Agreement).
+
+    Example: icestatus moa --state FL --missing
+    """
+    from icestatus.output.rows import MOA_COLUMNS, moa_rows
+    from icestatus.query import filter_states
+    from icestatus.replay import replay
+    from icestatus.states import state_name
+
+    out = output_for(format_)
+    date = on or today()
+    reg = open_registry(registry)
+    warn_coverage(reg, date)
+    in_force = [a for a in filter_states(replay(reg, date), state=state) if a.status is not Status.pending]
+    rows = moa_rows(in_force, date, missing=missing)
+    place = f" in {state_name(state)}" if state else ""
+    if out.table and not rows:
+        what = "without a published MOA" if missing and in_force else "in force"
+        typer.echo(f"No 287(g) agreements {what}{place} on {date}.")
+        return
+    linked = sum(1 for a in in_force if a.moa_url is not None)
+    pending = sum(1 for a in in_force if a.moa_url is None and a.moa_pending)
+    caption = (f"{linked:,} of {len(in_force):,} agreements in force have an MOA address · "
+               f"{pending:,} link pending · {len(in_force) - linked - pending:,} no link")
+    title = (f"287(g) agreements without a published MOA on {date}" if missing
+             else f"287(g) agreements and their MOAs on {date}") + (f" · {state_name(state)}" if state else "")
+
+    def view() -> Table:
+        from icestatus.output.views import moa_table
+
+        return moa_table(rows, title, caption, missing)
+
+    out.emit(rows, MOA_COLUMNS, view)

@@ -1,0 +1,163 @@
+"""The query commands: ``list``, ``as-of``, ``history`` and ``schema``.
+
+Each one runs load -> replay to a date -> filter -> render: ``cli.app.open_registry``,
+``replay.replay``, ``query.filter_states``, then ``output.rows`` for scripts or
+``output.views`` for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from icestatus.cli.app import app, open_registry, output_for, terminal_width, warn_coverage
+from icestatus.cli.options import (
+    FormatOpt,
+    LimitOpt,
+    ModelOpt,
+    RegistryOpt,
+    SourceOpt,
+    StateOpt,
+    StatusOpt,
+    TypeOpt,
+    date_param,
+    today,
+)
+from icestatus.enums import Model, OutputFormat, Status
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+def _describe_filters(state: str | None, models: Sequence[Model], statuses: Sequence[Status], types: Sequence[str]) -> str:
+    from icestatus.states import state_name
+
+    parts = []
+    if state:
+        parts.append(state_name(state))
+    if models:
+        parts.append(" or ".join(m.label for m in models))
+    if statuses:
+        parts.append("status " + ", ".join(s.value for s in statuses))
+    if types:
+        parts.append("type " + ", ".join(types))
+    return " · ".join(parts)
+
+
+def _agreements(
+    date: dt.date, registry_path: Path | None, fmt: OutputFormat, code: str | None,
+    models: Sequence[Model], statuses: Sequence[Status], types: Sequence[str], limit: int | None = None,
+) -> None:
+    from icestatus.output import rows
+    from icestatus.output.text import empty_message
+    from icestatus.query import filter_states
+    from icestatus.replay import replay
+    from icestatus.states import state_name
+
+    out = output_for(fmt)
+    registry = open_registry(registry_path)
+    warn_coverage(registry, date)
+    states = filter_states(replay(registry, date), state=code, models=models, statuses=statuses, types=types)
+    if out.table and not states:
+        place = f" in {state_name(code)}" if code else ""
+        if statuses and set(statuses) == {Status.pending}:
+            typer.echo(f"No pending 287(g) applications{place} on {date}.")
+        elif statuses:
+            typer.echo(empty_message(" or ".join(s.value for s in statuses), place, date))
+        else:
+            typer.echo(empty_message("in force", place, date).rstrip(".") + " (and none pending).")
+        return
+    filters = _describe_filters(code, models, statuses, types)
+    title = f"287(g) agreements on {date}" + (f" · {filters}" if filters else "")
+    sources = {s.id: s for s in registry.sources}
+
+    def view() -> RenderableType:
+        from icestatus.output.views import agreements_table
+
+        return agreements_table(states, title, sources, width=terminal_width(), limit=limit)
+
+    out.emit(rows.agreement_rows(states[:limit]), rows.AGREEMENT_COLUMNS, view)
+
+
+@app.command("list")
+def list_(
+    state: StateOpt = None,
+    model: ModelOpt = None,
+    status: StatusOpt = None,
+    type_: TypeOpt = None,
+    limit: LimitOpt = None,
+    format_: FormatOpt = OutputFormat.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Agreements in force (active or paused) and pending today.
+
+    Example: icestatus list --state ME --format json
+    """
+    _agreements(today(), registry, format_, state, model or [], status or [], type_ or [], limit)
+
+
+@app.command("as-of")
+def as_of(
+    date: Annotated[dt.date, typer.Argument(
+        parser=date_param("date", required=True), show_default=False,
+        help="The date, YYYY-MM-DD: the answer is as of the end of that day.")],
+    state: StateOpt = None,
+    model: ModelOpt = None,
+    status: StatusOpt = None,
+    type_: TypeOpt = None,
+    limit: LimitOpt = None,
+    format_: FormatOpt = OutputFormat.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Agreements in force and pending at the end of DATE.
+
+    Example: icestatus as-of 2025-05-01 --state Maine
+    """
+    _agreements(date, registry, format_, state, model or [], status or [], type_ or [], limit)
+
+
+@app.command()
+def history(
+    agency: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="Agency name (typos forgiven), alias or id.", show_default=False)],
+    state: StateOpt = None,
+    source: SourceOpt = None,
+    limit: LimitOpt = None,
+    format_: FormatOpt = OutputFormat.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Every event of one agency in date order, each with its sources.
+
+    Example: icestatus history wells   (or: icestatus history "jim wells" --state TX)
+    """
+    from icestatus.output.rows import history_document
+    from icestatus.query import find_department
+    from icestatus.replay import history as events_of
+    from icestatus.reports import check_source, events_citing
+
+    out = output_for(format_, tabular=False)
+    reg = open_registry(registry)
+    match = find_department(reg, agency, state)
+    check_source(reg, source)
+    events = events_citing(events_of(reg, match.department.id), source)[:limit]
+    sources = {s.id: s for s in reg.sources}
+
+    def view() -> RenderableType:
+        from icestatus.output.views import history_view
+
+        return history_view(match.department, events, sources, match.also)
+
+    out.emit((), (), view, document=history_document(match.department, events, sources, match.also))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the registry format (generated from the models)."""
+    import json
+
+    from icestatus.models import Registry
+
+    typer.echo(json.dumps(Registry.model_json_schema(), indent=2))

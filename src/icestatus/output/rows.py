@@ -1,0 +1,275 @@
+"""The row contract: what every command prints for scripts, one place for all of them.
+
+Each command's answer becomes a list of flat objects (``*_rows``) with a fixed column
+list (``*_COLUMNS``); JSON prints the objects, CSV the columns in that order. A command
+whose answer is one document (``history``, ``stats --format json``) has a ``*_document``
+here too. The README documents these columns; tests hold them to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from icestatus.enums import Model, StatsBy
+
+if TYPE_CHECKING:
+    from icestatus.ingest import IngestResult
+    from icestatus.models import Department, Event, Source
+    from icestatus.registry import Problem
+    from icestatus.replay import AgreementState
+    from icestatus.reports import Change, SourceUse, StateRow, Tally, TrendPoint
+
+Row = dict[str, Any]
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# ---------------------------------------------------------------- agencies and agreements (list, as-of)
+
+AGENCY_COLUMNS = ("department_id", "department", "state", "type", "county")
+AGREEMENT_COLUMNS = (
+    *AGENCY_COLUMNS, "model", "status", "since", "since_not_before", "approximate", "signed",
+    "event", "source", "sources", "moa_url", "moa_pending",
+)
+
+
+def agency_fields(dept: Department) -> Row:
+    """The agency columns every row about an agreement starts with (AGENCY_COLUMNS)."""
+    return {"department_id": dept.id, "department": dept.name, "state": dept.state,
+            "type": dept.type, "county": dept.county}
+
+
+def agreement_rows(states: Iterable[AgreementState]) -> list[Row]:
+    """The JSON/CSV contract of ``list`` and ``as-of``: one object per agreement."""
+    return [
+        {
+            **agency_fields(a.department),
+            "model": a.model.value,
+            "status": a.status.value,
+            "since": a.since.isoformat(),
+            "since_not_before": _iso(a.since_not_before),
+            "approximate": a.approximate,
+            "signed": _iso(a.signed),
+            "event": a.event.kind.value,
+            "source": a.event.sources[0],
+            "sources": list(a.event.sources),
+            "moa_url": a.moa_url,
+            "moa_pending": a.moa_pending,
+        }
+        for a in states
+    ]
+
+
+# ---------------------------------------------------------------- history (a document: JSON only)
+
+
+def department_row(dept: Department) -> Row:
+    return {
+        "id": dept.id, "name": dept.name, "state": dept.state, "type": dept.type,
+        "county": dept.county, "aliases": list(dept.aliases),
+    }
+
+
+def source_row(src: Source) -> Row:
+    return src.model_dump(mode="json", exclude_none=True)
+
+
+def event_row(ev: Event, sources: Mapping[str, Source]) -> Row:
+    return {
+        "date": ev.date.isoformat(),
+        "not_before": _iso(ev.not_before),
+        "kind": ev.kind.value,
+        "model": ev.model.value,
+        "source": ev.sources[0],
+        "sources": [source_row(sources[s]) for s in ev.sources if s in sources],
+        "note": ev.note,
+        "signed": _iso(ev.signed),
+        "moa_url": ev.moa_url,
+    }
+
+
+def history_document(
+    dept: Department, events: Iterable[Event], sources: Mapping[str, Source], also: Iterable[Department]
+) -> Row:
+    """``history``'s JSON: the agency, its events with their sources, weaker matches."""
+    return {
+        "department": department_row(dept),
+        "events": [event_row(e, sources) for e in events],
+        "also_matched": [department_row(d) for d in also],
+    }
+
+
+# ---------------------------------------------------------------- diff
+
+DIFF_COLUMNS = (
+    "change", *AGENCY_COLUMNS, "model", "date", "not_before", "approximate", "event", "source",
+    "sources", "before", "after", "note",
+)
+
+
+def change_rows(changes: Iterable[Change]) -> list[Row]:
+    """The JSON/CSV contract of ``diff``: one object per change."""
+    return [
+        {
+            "change": c.kind.value,
+            **agency_fields(c.department),
+            "model": c.model.value,
+            "date": c.event.date.isoformat(),
+            "not_before": _iso(c.event.not_before),
+            "approximate": c.approximate,
+            "event": c.event.kind.value,
+            "source": c.event.sources[0],
+            "sources": list(c.event.sources),
+            "before": c.before,
+            "after": c.after,
+            "note": c.event.note,
+        }
+        for c in changes
+    ]
+
+
+# ---------------------------------------------------------------- stats
+
+
+def stats_columns(by: StatsBy) -> tuple[str, ...]:
+    return (by.value, "agencies", "states", *(m.value for m in Model), "in_force", "paused", "pending")
+
+
+def stats_row(tally: Tally, by: StatsBy) -> Row:
+    """One group of ``stats`` (or its total): counts in the order of ``stats_columns``."""
+    return {
+        by.value: tally.group,
+        "agencies": len(tally.agencies),
+        "states": len(tally.states),
+        **{m.value: tally.models[m] for m in Model},
+        "in_force": tally.in_force,
+        "paused": tally.paused,
+        "pending": tally.pending,
+    }
+
+
+def stats_document(on: dt.date, by: StatsBy, rows: Sequence[Row], total: Tally) -> Row:
+    """``stats --format json``: the date, the grouping, the rows and the total row."""
+    return {"on": on.isoformat(), "by": by.value, "rows": list(rows), "total": stats_row(total, by)}
+
+
+# ---------------------------------------------------------------- trend
+
+TREND_COLUMNS = ("date", "in_force", *(m.value for m in Model), "pending")
+
+
+def trend_rows(series: Iterable[TrendPoint]) -> list[Row]:
+    return [
+        {"date": p.date.isoformat(), "in_force": p.in_force,
+         **{m.value: n for m, n in zip(Model, p.models, strict=True)}, "pending": p.pending}
+        for p in series
+    ]
+
+
+# ---------------------------------------------------------------- states
+
+STATE_COLUMNS = (
+    "state", "name", "in_force", "paused", "agencies", "pending", "policy", "policy_summary",
+    "policy_date", "policy_not_before", "policy_source", "policy_sources",
+)
+
+
+def state_rows(rows: Iterable[StateRow]) -> list[Row]:
+    out = []
+    for r in rows:
+        p = r.policy
+        out.append({
+            "state": r.state, "name": r.name, "in_force": r.in_force, "paused": r.paused,
+            "agencies": r.agencies, "pending": r.pending,
+            "policy": p.kind.value if p else None,
+            "policy_summary": p.summary if p else None,
+            "policy_date": _iso(p.date) if p else None,
+            "policy_not_before": _iso(p.not_before) if p else None,
+            "policy_source": p.sources[0] if p else None,
+            "policy_sources": list(p.sources) if p else [],
+        })
+    return out
+
+
+# ---------------------------------------------------------------- sources
+
+SOURCE_COLUMNS = (
+    "id", "kind", "publisher", "title", "published", "url", "events", "policies",
+    "first_event", "last_event",
+)
+
+
+def source_use_rows(usage: Iterable[SourceUse]) -> list[Row]:
+    return [
+        {
+            "id": u.source.id, "kind": u.source.kind.value, "publisher": u.source.publisher,
+            "title": u.source.title, "published": _iso(u.source.published), "url": u.source.url,
+            "events": u.events, "policies": u.policies, "first_event": _iso(u.first_event),
+            "last_event": _iso(u.last_event),
+        }
+        for u in usage
+    ]
+
+
+# ---------------------------------------------------------------- moa
+
+MOA_COLUMNS = (
+    *AGENCY_COLUMNS, "model", "status", "signed", "moa_url", "moa_pending", "days_without_moa",
+)
+
+
+def moa_rows(states: Iterable[AgreementState], on: dt.date, *, missing: bool = False) -> list[Row]:
+    """``moa``'s rows: ``reports.moa_report`` (agreements in force on *on* with their MOA
+    address; with *missing*, those without one, longest wait first)."""
+    from icestatus.reports import moa_report
+
+    return [
+        {
+            **agency_fields(m.agreement.department), "model": m.agreement.model.value,
+            "status": m.agreement.status.value, "signed": _iso(m.agreement.signed),
+            "moa_url": m.agreement.moa_url, "moa_pending": m.agreement.moa_pending,
+            "days_without_moa": m.days_without_moa,
+        }
+        for m in moa_report(states, on, missing=missing)
+    ]
+
+
+# ---------------------------------------------------------------- ingest --dry-run
+
+INGEST_COLUMNS = (
+    "action", "file", "source", "date", "not_before", "kind", "department_id", "department", "state",
+    "model", "signed", "moa_url", "moa_pending", "note",
+)
+
+
+def ingest_rows(result: IngestResult) -> list[Row]:
+    """One row per event a run adds (action "add") or drops ("remove": a withdrawal that a
+    later sheet shows was a signing), in the order the sheets were applied."""
+    depts = {d.id: d for d in result.registry.departments}
+    rows = []
+    for f in result.files:
+        changes = [("remove", ev) for ev in f.removed] + [("add", ev) for ev in f.events]
+        for action, ev in changes:
+            dept = depts[ev.department_id]
+            rows.append({
+                "action": action, "file": f.path.name, "source": f.source_id, "date": ev.date.isoformat(),
+                "not_before": _iso(ev.not_before),
+                "kind": ev.kind.value, "department_id": dept.id, "department": dept.name,
+                "state": dept.state, "model": ev.model.value,
+                "signed": _iso(ev.signed),
+                "moa_url": ev.moa_url, "moa_pending": ev.moa_pending, "note": ev.note,
+            })
+    return rows
+
+
+# ---------------------------------------------------------------- validate
+
+PROBLEM_COLUMNS = ("path", "message")
+
+
+def problem_rows(problems: Iterable[Problem]) -> list[Row]:
+    return [{"path": p.path, "message": p.message} for p in problems]

@@ -1,0 +1,45 @@
+"""Text from data, made inert, and the few words and dates every view shares.
+
+Control characters, escape sequences and bidi overrides are shown as visible escapes, so
+that a name in a registry can never act on a terminal; nothing here imports Rich.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from icestatus.enums import Model
+
+# C0/C1 controls, DEL, bidi embeddings/overrides/isolates, line/paragraph separators.
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+TABLE_CELL_MAX = 120
+
+MODEL_SHORT = {Model.task_force: "task force", Model.jail_enforcement: "jail", Model.warrant_service: "warrant"}
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def inert(text: str, limit: int | None = None) -> str:
+    """*text* with every control or direction-changing character shown as an escape."""
+    text = UNSAFE.sub(_escape, text)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def fmt_date(date: Any, not_before: Any = None) -> str:
+    """``2025-05-20``, or ``2025-05-16..2025-05-20`` for a date known only to a window."""
+    if date is None:
+        return ""
+    if not_before is not None and not_before != date:
+        return f"{not_before}..{date}"
+    return str(date)
+
+
+def empty_message(what: str, place: str, date: object) -> str:
+    """``No 287(g) agreements in force in Maine on 2026-11-23.`` (*place*: `` in Maine`` or empty)."""
+    return f"No 287(g) agreements {what}{place} on {date}."

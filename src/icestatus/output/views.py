@@ -1,0 +1,231 @@
+"""The Rich views of the query, ingest and moa commands: what people read in a terminal.
+
+Every cell is built by ``cell`` (text made inert, never Rich markup); the width of the
+terminal is passed in, never looked up. The report commands' views are in
+``views_reports``. Imported only when a table is printed: JSON and CSV never load Rich.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from icestatus.enums import Model, Status
+from icestatus.output.text import MODEL_SHORT, TABLE_CELL_MAX, fmt_date, inert
+
+if TYPE_CHECKING:
+    from icestatus.models import Department, Event, Source
+    from icestatus.replay import AgreementState
+
+
+def cell(*lines: Any, limit: int | None = TABLE_CELL_MAX) -> Text:
+    """A Rich Text of *lines* (each made inert, then joined by newlines); never markup."""
+    return Text("\n".join(inert("" if v is None else str(v), limit) for v in lines if v not in (None, "")))
+
+
+def source_refs() -> tuple[dict[str, int], Callable[[Sequence[str]], str]]:
+    """A numbering of cited sources ([1], [2], ...) and a function that cites some."""
+    cited: dict[str, int] = {}
+
+    def cite(source_ids: Sequence[str]) -> str:
+        return " ".join(f"[{cited.setdefault(s, len(cited) + 1)}]" for s in source_ids)
+
+    return cited, cite
+
+
+def references(cited: Mapping[str, int], sources: Mapping[str, Source]) -> Table:
+    """The list under a table: ``[1] ICE, 2025-07-18 pm: Participating agencies (id)``."""
+    refs = Table(show_header=False, box=None, pad_edge=False)
+    refs.add_column("", no_wrap=True)
+    refs.add_column("", overflow="fold")
+    for sid, n in cited.items():
+        src = sources.get(sid)
+        line = sid if src is None else f"{src.publisher}, {src.published or 'undated'}: {src.title} ({sid})"
+        refs.add_row(f"[{n}]", cell(line, limit=2000))
+    return refs
+
+
+def more_line(shown: int, total: int, what: str) -> str | None:
+    """``showing the first 10 of 50 changes (drop --limit to see all)``, when some are not shown."""
+    if shown >= total:
+        return None
+    return f"showing the first {shown:,} of {total:,} {what} (drop --limit to see all)"
+
+
+# ---------------------------------------------------------------- list, as-of
+
+
+def model_counts(states: Iterable[AgreementState]) -> str:
+    """``"2 task force, 1 jail"`` for a set of agreements."""
+    counts = Counter(a.model for a in states)
+    return ", ".join(f"{counts[m]} {MODEL_SHORT[m]}" for m in Model if counts[m])
+
+
+def agreements_footer(states: Sequence[AgreementState]) -> str:
+    in_force = [a for a in states if a.status is not Status.pending]
+    pending = [a for a in states if a.status is Status.pending]
+    agencies = len({a.department.id for a in states})
+    parts = [f"{agencies} {'agency' if agencies == 1 else 'agencies'}"]
+    parts.append(f"{len(in_force)} in force" + (f" ({model_counts(in_force)})" if in_force else ""))
+    paused = sum(1 for a in in_force if a.status is Status.paused)
+    if paused:
+        parts.append(f"{paused} paused")
+    parts.append(f"{len(pending)} pending" + (f" ({model_counts(pending)})" if pending else ""))
+    text = " · ".join(parts)
+    if any(a.approximate for a in states):
+        text += "\n~ date known only to a window (see `icestatus history`)"
+    return text
+
+
+def source_label(sources: Mapping[str, Source], source_id: str) -> str:
+    src = sources.get(source_id)
+    if src is None:
+        return source_id
+    if src.kind.value == "ice_sheet":
+        return f"ICE sheet {src.published}" + (f" {src.half}" if src.half else "")
+    return f"{src.publisher}" + (f" {src.published}" if src.published else "")
+
+
+def agreements_table(
+    states: Sequence[AgreementState], title: str, sources: Mapping[str, Source], width: int = 80,
+    limit: int | None = None,
+) -> Table:
+    # Type and Source only when there is room for them: the agency name comes first
+    # in an 80-column terminal, and JSON/CSV always carry every column.
+    wide = width >= 110
+    footer = agreements_footer(states).split("\n")  # counts every agreement, shown or not
+    if limit is not None and limit < len(states):
+        footer.append(f"showing the first {limit:,} of {len(states):,} (drop --limit to see all)")
+    table = Table(title=cell(title, limit=None), caption=cell(*footer, limit=None),
+                  caption_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Agency", ratio=1, overflow="fold", min_width=20)
+    table.add_column("St", no_wrap=True)
+    if wide:
+        table.add_column("Type", no_wrap=True)
+    table.add_column("Model", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Since", no_wrap=True)
+    if wide:
+        table.add_column("Source", no_wrap=True)
+    for a in states[:limit]:
+        since = ("~" if a.approximate else "") + a.since.isoformat()
+        cells: list[Any] = [cell(a.department.name), a.department.state]
+        if wide:
+            cells.append(cell(a.department.type or "", limit=20))
+        cells += [MODEL_SHORT[a.model], a.status.value, since]
+        if wide:
+            cells.append(cell(source_label(sources, a.event.sources[0]), limit=40))
+        table.add_row(*cells)
+    return table
+
+
+# ---------------------------------------------------------------- history
+
+
+def history_view(
+    dept: Department, events: Sequence[Event], sources: Mapping[str, Source],
+    also: Sequence[Department] = (),
+) -> RenderableType:
+    title = f"{dept.name} ({dept.state}) · {dept.id}"
+    details = [x for x in (dept.type, dept.county) if x]
+    if details:
+        title += " · " + ", ".join(details)
+    aliases = "also spelled: " + "; ".join(dept.aliases) if dept.aliases else None
+    cited, cite = source_refs()
+    table = Table(title=cell(title, aliases, limit=None), caption_justify="left")
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Event", no_wrap=True)
+    table.add_column("Model", no_wrap=True)
+    table.add_column("Sources", no_wrap=True)
+    table.add_column("Note", overflow="fold", ratio=1)
+    for ev in events:
+        facts = []
+        if ev.kind.value == "corrected" and ev.signed:
+            facts.append(f"signing date corrected to {ev.signed}")
+        elif ev.signed and ev.signed != ev.date:
+            facts.append(f"signed {ev.signed} per ICE")
+        if ev.moa_url:
+            facts.append(f"MOA: {ev.moa_url}")
+        elif ev.moa_pending:
+            facts.append("MOA: link pending")
+        table.add_row(fmt_date(ev.date, ev.not_before), ev.kind.value, MODEL_SHORT[ev.model],
+                      cell(cite(ev.sources)), cell(ev.note, *facts, limit=2000))
+    if not events:
+        table.caption = "No events recorded."
+    refs_table = Table(show_header=False, box=None, pad_edge=False)
+    refs_table.add_column("", no_wrap=True)
+    refs_table.add_column("", overflow="fold")
+    for sid, n in cited.items():
+        src = sources.get(sid)
+        if src is None:
+            refs_table.add_row(f"[{n}]", cell(sid))
+            continue
+        line = f"{src.publisher}, {src.published or 'undated'}: {src.title}"
+        refs_table.add_row(f"[{n}]", cell(line, src.url, limit=2000))
+    parts: list[RenderableType] = [table, refs_table]
+    if also:
+        parts.append(cell("Also matched: " + "; ".join(f"{d.name} ({d.state}) {d.id}" for d in also), limit=None))
+    return Group(*parts)
+
+
+# ---------------------------------------------------------------- ingest --dry-run
+
+
+def events_table(rows: Sequence[Mapping[str, Any]], title: str) -> Table:
+    """The events an ingest would add (``output.rows.ingest_rows``)."""
+    table = Table(title=cell(title, limit=None), box=box.SIMPLE_HEAD)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Event", no_wrap=True)
+    table.add_column("Agency", ratio=1, overflow="fold", min_width=20)
+    table.add_column("St", no_wrap=True)
+    table.add_column("Model", no_wrap=True)
+    table.add_column("Details", ratio=1, overflow="fold")
+    for row in rows:
+        details = []
+        if row["signed"]:
+            details.append(f"ICE SIGNED {row['signed']}")
+        if row["moa_url"]:
+            details.append(f"MOA {row['moa_url']}")
+        elif row["moa_pending"]:
+            details.append("MOA link pending")
+        table.add_row(
+            fmt_date(row["date"], row["not_before"]),
+            row["kind"] if row["action"] == "add" else f"{row['kind']} (removed)",
+            Text(inert(row["department"])), row["state"],
+            MODEL_SHORT[Model(row["model"])], Text(inert("; ".join(details))),
+        )
+    return table
+
+
+# ---------------------------------------------------------------- moa
+
+
+def moa_table(rows: Sequence[Mapping[str, Any]], title: str, caption: str, missing: bool) -> Table:
+    """Agreements with their MOA address (``output.rows.moa_rows``), or how long each has
+    waited for one (*missing*)."""
+    table = Table(title=cell(title, limit=None), caption=Text(caption), caption_justify="left",
+                  box=box.SIMPLE_HEAD)
+    table.add_column("Agency", ratio=1, overflow="fold", min_width=20)
+    table.add_column("St", no_wrap=True)
+    table.add_column("Model", no_wrap=True)
+    table.add_column("Signed", no_wrap=True)
+    if missing:
+        table.add_column("MOA", no_wrap=True)
+        table.add_column("Days", justify="right", no_wrap=True)
+    else:
+        table.add_column("MOA", ratio=1, overflow="fold")
+    for r in rows:
+        cells: list[Any] = [Text(inert(r["department"])), r["state"], MODEL_SHORT[Model(r["model"])], r["signed"] or ""]
+        if missing:
+            cells += ["link pending" if r["moa_pending"] else "no link",
+                      "" if r["days_without_moa"] is None else str(r["days_without_moa"])]
+        else:
+            cells.append(Text(inert(r["moa_url"] or ("link pending" if r["moa_pending"] else "no link"))))
+        table.add_row(*cells)
+    return table
