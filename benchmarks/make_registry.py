@@ -121,7 +121,7 @@ class Sources:
     def cite(self, day: int, kind: str, rng: random.Random) -> str:
         i = bisect.bisect_left(self.sheet_days, day)
         sid = self.sheet_ids[min(i, len(self.sheet_ids) - 1)]
-        if kind == "applied" or kind == "withdrawn":
+        if kind in {"applied", "withdrawn"}:
             sid = sid.replace("participating", "pending")
         if rng.random() < 0.08:
             return f'"{sid}", "{self.news_ids[rng.randrange(len(self.news_ids))]}"'

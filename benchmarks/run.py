@@ -193,7 +193,9 @@ def shared_sheets() -> list[Path]:
         return sorted(root.glob("*/*.xlsx"))
     with manifest.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    key = (lambda r: (r["published"], r["half"] == "pm"))
+    def key(r: dict[str, str]) -> tuple[str, bool]:
+        return (r["published"], r["half"] == "pm")
+
     newest = max((r for r in rows if r["kind"] == "participating"), key=key)
     return [root / r["path"] for r in rows if r is not newest] + [root / newest["path"]]
 
@@ -221,7 +223,9 @@ def suite(args: argparse.Namespace) -> list[Row]:
     cache = cache_dir(args.cache)
     only = set(args.only.split(",")) if args.only else None
     small_n, large_n = (2_000, 20_000) if args.quick else (100_000, 1_000_000)
-    agencies = (lambda n: max(50, n // 50))
+    def agencies(n: int) -> int:
+        return max(50, n // 50)
+
     rows: list[Row] = []
 
     def want(name: str) -> bool:
@@ -361,10 +365,7 @@ def table(rows: Sequence[Row]) -> str:
         median = fmt_time(m.median) if m and not failed else ""
         best = fmt_time(m.best) if m and not failed else ""
         peak = f"{m.peak / 1e6:.0f} MB" if m and not failed else ""
-        if r.value is None:
-            figure = ""
-        else:
-            figure = fmt_time(r.value) if r.unit == "s" else f"{r.value:.2f}x"
+        figure = "" if r.value is None else fmt_time(r.value) if r.unit == "s" else f"{r.value:.2f}x"
         if failed:
             result = f"ERROR (exit {m.returncode})"
         elif r.note:
@@ -375,8 +376,8 @@ def table(rows: Sequence[Row]) -> str:
             result = "PASS" if r.ok else "FAIL"
         lines.append((r.case, median, best, peak, r.target, figure, result))
     widths = [max(len(x[i]) for x in [head, *lines]) for i in range(len(head))]
-    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths)), "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines]
+    out = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)), "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines]
     return "\n".join(out)
 
 
@@ -412,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         args.startup_runs = args.runs if args.quick else max(args.runs, 21)
     if args.runs < 1 or args.warmup < 0:
         parser.error("--runs must be at least 1 and --warmup at least 0")
-    global WARMUP
+    global WARMUP  # noqa: PLW0603 (set once from the command line, read by every case)
     WARMUP = args.warmup
     rows = suite(args)
     print(table(rows))

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from builders import dept, ev, registry_of, write
 from typer.testing import CliRunner
 
+from builders import dept, ev, registry_of, write
 from icestatus.cli import app
 from icestatus.output.rows import AGREEMENT_COLUMNS
 

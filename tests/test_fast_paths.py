@@ -21,9 +21,9 @@ from pydantic import ValidationError
 
 from builders import SOURCE, dept, ev, registry_of, write
 from icestatus import registry as reg_mod
-from icestatus.output import writers
 from icestatus.errors import RegistryError
 from icestatus.models import Registry
+from icestatus.output import writers
 from icestatus.registry import check_records, dump_registry, load_registry, parse_registry
 
 
@@ -188,7 +188,7 @@ def test_usps_table_is_what_us_says() -> None:
     from icestatus.states import USPS_NAMES, parse_state, state_name
 
     known = [*us.states.STATES_AND_TERRITORIES, us.states.DC]
-    assert USPS_NAMES == {s.abbr: s.name for s in known}
+    assert {s.abbr: s.name for s in known} == USPS_NAMES
     for state in known:
         for typed in (state.abbr, state.abbr.lower(), f" {state.abbr} ", state.name, state.name.upper()):
             assert parse_state(typed) == state.abbr

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from builders import d, dept, ev, registry_of
 from typer.testing import CliRunner
 
+from builders import d, dept, ev, registry_of
 from icestatus.cli import app
-from icestatus.enums import EventKind, Model, SheetKind, SourceKind, Status
 from icestatus.curate import SourceFacts, record_event
+from icestatus.enums import EventKind, Model, SheetKind, SourceKind, Status
 from icestatus.ingest import (
     PUBLISHER,
     OutOfOrderError,

@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from builders import d, dept, ev, registry_of, write
 from typer.testing import CliRunner
 
+from builders import d, dept, ev, registry_of, write
 from icestatus.cli import app
 from icestatus.output.rows import MOA_COLUMNS, moa_rows
 from icestatus.registry import bundled_registry_path, load_registry

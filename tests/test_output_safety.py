@@ -54,7 +54,7 @@ def hostile_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     publisher="=Publisher\x9b2J", url="https://example.org/a", note="@note\x1b[5m")
     depts = [
         dept(dept_id, name, type="=cmd\x1b[1m", county="+County\u202e", aliases=(name[:50] + " alias",))
-        for (kind, name), dept_id in zip(HOSTILE.items(), STARTS.values())
+        for (kind, name), dept_id in zip(HOSTILE.items(), STARTS.values(), strict=True)
     ]
     events = []
     for i, dept_id in enumerate(STARTS.values()):
@@ -82,7 +82,7 @@ def assert_inert(text: str) -> None:
 AGREEMENT_COMMANDS = [("list",), ("as-of", "2025-02-01"), ("as-of", "2025-01-15")]
 
 
-@pytest.mark.parametrize("command", AGREEMENT_COMMANDS, ids=lambda c: " ".join(c))
+@pytest.mark.parametrize("command", AGREEMENT_COMMANDS, ids=" ".join)
 def test_tables_show_names_as_visible_text(runner: CliRunner, hostile_registry: Path, command: tuple[str, ...],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "400")  # wide enough that no name is folded across lines
@@ -116,7 +116,7 @@ def test_on_a_colour_terminal_only_icestatus_styles_reach_it(
     assert "[bold red]Evil[/]" in re.sub("\x1b\\[[0-9;]*m", "", out) or command[0] == "history"
 
 
-@pytest.mark.parametrize("command", AGREEMENT_COMMANDS, ids=lambda c: " ".join(c))
+@pytest.mark.parametrize("command", AGREEMENT_COMMANDS, ids=" ".join)
 def test_json_keeps_names_exact_and_escaped(runner: CliRunner, hostile_registry: Path, command: tuple[str, ...],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ICESTATUS_TODAY", "2025-03-01")
@@ -129,7 +129,7 @@ def test_json_keeps_names_exact_and_escaped(runner: CliRunner, hostile_registry:
     assert {r["type"] for r in rows} == {"=cmd\x1b[1m"}
 
 
-@pytest.mark.parametrize("command", AGREEMENT_COMMANDS, ids=lambda c: " ".join(c))
+@pytest.mark.parametrize("command", AGREEMENT_COMMANDS, ids=" ".join)
 def test_csv_cells_are_inert_and_never_formulas(runner: CliRunner, hostile_registry: Path, command: tuple[str, ...],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ICESTATUS_TODAY", "2025-03-01")
@@ -188,7 +188,7 @@ OTHER_COMMANDS = [
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
-@pytest.mark.parametrize("command", OTHER_COMMANDS, ids=lambda c: " ".join(c))
+@pytest.mark.parametrize("command", OTHER_COMMANDS, ids=" ".join)
 def test_every_other_command_is_inert(runner: CliRunner, hostile_registry: Path, command: tuple[str, ...], fmt: str,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ICESTATUS_TODAY", "2025-03-01")

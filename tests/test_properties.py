@@ -211,7 +211,7 @@ def sheet_series(draw: st.DrawFn) -> list[Any]:
     signed = {k: draw(st.sampled_from(SIGNED_DAYS)) for k in keys}
     sheets = []
     day = dt.date(2025, 5, 16)
-    for n in range(draw(st.integers(1, 5))):
+    for _ in range(draw(st.integers(1, 5))):
         day += dt.timedelta(days=draw(st.integers(1, 10)))
         for kind in draw(st.sampled_from([[SheetKind.participating], [SheetKind.pending],
                                           [SheetKind.participating, SheetKind.pending]])):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from builders import d, dept, ev, registry_of
 
+from builders import d, dept, ev, registry_of
 from icestatus.enums import Model, SheetKind, Status
 from icestatus.errors import UsageError
 from icestatus.models import SheetCoverage

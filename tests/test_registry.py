@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from builders import SOURCE, d, dept, ev, registry_of, write
 
+from builders import SOURCE, d, dept, ev, registry_of, write
 from icestatus.errors import RegistryError
 from icestatus.models import Source
 from icestatus.registry import (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from builders import d, ev, registry_of
-
 from icestatus.enums import Model, Status
 from icestatus.replay import history, replay
 

@@ -23,11 +23,11 @@ from typer.testing import CliRunner
 
 from builders import SOURCE, dept, ev, registry_of, write
 from icestatus import reports
-from icestatus.output import rows as output_rows
 from icestatus.cli import app
 from icestatus.enums import Every, Model, StatsBy, Status
 from icestatus.errors import UsageError
 from icestatus.models import Event, Registry
+from icestatus.output import rows as output_rows
 from icestatus.registry import bundled_registry_path, load_registry
 from icestatus.replay import replay
 
@@ -130,7 +130,9 @@ class TestDiff:
         changes = reports.diff(reg, start, end)
         assert all(c.kind is not reports.ChangeKind.transient for c in changes)
         before, after = in_force(reg, start), in_force(reg, end)
-        keys = lambda kind: {(c.department.id, c.model) for c in changes if c.kind is kind}
+        def keys(kind: reports.ChangeKind) -> set[tuple[str, Model]]:
+            return {(c.department.id, c.model) for c in changes if c.kind is kind}
+
         assert keys(reports.ChangeKind.started) == set(after) - set(before)
         assert keys(reports.ChangeKind.ended) == set(before) - set(after)
         assert keys(reports.ChangeKind.applied) == pending(reg, end) - pending(reg, start)
@@ -663,7 +665,7 @@ class SheetView:
             key = (ids[(row.state, normalize_name(row.agency))], row.model)
             self.rows.setdefault(key, row)
 
-    def keys(self) -> set[tuple[str, Model]]:  # noqa: SIM118 (not a dict)
+    def keys(self) -> set[tuple[str, Model]]:
         return set(self.rows)
 
 
@@ -710,12 +712,12 @@ class TestAgainstIceSheets:
         self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
     ) -> None:
         sheet = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", "2025-07-18"))
-        expected = Counter((dept_id[:2].upper(), model.value) for dept_id, model in sheet.keys())
+        expected = Counter((dept_id[:2].upper(), model.value) for dept_id, model in sheet.keys())  # noqa: SIM118
         doc = as_json(runner, "stats", "--on", "2025-07-18", registry=bundled_registry_path())
         got = Counter({(r["state"], m.value): r[m.value] for r in doc["rows"] for m in Model if r[m.value]})
         assert got == expected
         assert doc["total"]["in_force"] == len(sheet.keys())
-        assert doc["total"]["agencies"] == len({d for d, _ in sheet.keys()})
+        assert doc["total"]["agencies"] == len({d for d, _ in sheet.keys()})  # noqa: SIM118
 
     def test_states_count_both_sheets_per_state(
         self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
@@ -724,9 +726,9 @@ class TestAgainstIceSheets:
         pend = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "pending", "2025-07-18"))
         rows = {r["state"]: r for r in as_json(runner, "states", "--on", "2025-07-18", registry=bundled_registry_path())}
         assert {s: r["in_force"] for s, r in rows.items() if r["in_force"]} == Counter(
-            d[:2].upper() for d, _ in part.keys())
+            d[:2].upper() for d, _ in part.keys())  # noqa: SIM118
         assert {s: r["pending"] for s, r in rows.items() if r["pending"]} == Counter(
-            d[:2].upper() for d, _ in pend.keys())
+            d[:2].upper() for d, _ in pend.keys())  # noqa: SIM118
         assert {s: r["policy"] for s, r in rows.items() if r["policy"]} == {"CA": "ban", "IL": "ban", "NJ": "ban"}
 
     def test_trend_meets_every_participating_sheet(

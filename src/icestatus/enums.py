@@ -54,11 +54,13 @@ class Status(str, Enum):
 
 
 class SourceKind(str, Enum):
-    ice_sheet = "ice_sheet"
-    news = "news"
-    press_release = "press_release"
-    records = "records"
-    statute = "statute"
+    """What kind of document a source is."""
+
+    ice_sheet = "ice_sheet"          # one of ICE's participating or pending sheets
+    news = "news"                    # a news report
+    press_release = "press_release"  # an agency's or a government's own announcement
+    records = "records"              # public records (obtained through a records request, say)
+    statute = "statute"              # a law (a state statute, say)
     other = "other"
 
 
@@ -79,6 +81,8 @@ class PolicyKind(str, Enum):
 
 
 class OutputFormat(str, Enum):
+    """``--format``: a table for people, or rows for scripts (``output.writers``)."""
+
     table = "table"
     json = "json"
     csv = "csv"

@@ -16,7 +16,7 @@ import math
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
@@ -382,7 +382,9 @@ def check_records(registry: Registry) -> list[Problem]:
             if sid not in source_ids:
                 problems.append(Problem(f"policies[{i}].sources[{j}]", f"unknown source {sid!r} ({pol.state})"))
         if pol.not_before is not None and pol.not_before > pol.date:
-            problems.append(Problem(f"policies[{i}].not_before", f"{pol.not_before} is after date {pol.date} ({pol.state})"))
+            problems.append(
+                Problem(f"policies[{i}].not_before", f"{pol.not_before} is after date {pol.date} ({pol.state})")
+            )
     return problems
 
 
@@ -511,10 +513,8 @@ def _atomic_write(path: Path, data: bytes, directory: Path | None = None) -> Non
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     try:  # make the rename itself durable
         dfd = os.open(directory, os.O_RDONLY)

@@ -65,13 +65,15 @@ _CORRECTED, _MOA_LINKED = EventKind.corrected, EventKind.moa_linked
 _PAUSED_EVENT, _RESUMED = EventKind.paused, EventKind.resumed
 _TERMINATED, _DELISTED = EventKind.terminated, EventKind.delisted
 _ACTIVE, _PAUSED = Status.active, Status.paused
+# paused and resumed: the status each needs, the status it sets, and why it is ignored otherwise.
+_TOGGLES = {_PAUSED_EVENT: (_ACTIVE, _PAUSED, "already paused"), _RESUMED: (_PAUSED, _ACTIVE, "not paused")}
 
 
 class Agreement:
     """One agreement as the fold leaves it: mutable while events are folded in, to be read
     (not changed) by everyone else. ``replay`` turns it into an ``AgreementState``."""
 
-    __slots__ = ("status", "event", "since", "since_not_before", "signed", "moa_url", "moa_pending")
+    __slots__ = ("event", "moa_pending", "moa_url", "signed", "since", "since_not_before", "status")
 
     def __init__(self, ev: Event) -> None:
         self.moa_url: str | None = None
@@ -152,21 +154,15 @@ def fold(
                 ag.moa_url, ag.moa_pending = ev.moa_url, False
             elif rejected is not None:
                 rejected(ev, "moa_linked, but no agreement is in force")
-        elif kind is _PAUSED_EVENT:
+        elif kind is _PAUSED_EVENT or kind is _RESUMED:
             ag = agreements.get(key)
-            if ag is not None and ag.status is _ACTIVE:
-                ag.status = _PAUSED
+            was, now, otherwise = _TOGGLES[kind]
+            if ag is not None and ag.status is was:
+                ag.status = now
                 ag.set_status_event(ev)
             elif rejected is not None:
-                rejected(ev, "paused, but no agreement is in force" if ag is None else "paused, but already paused")
-        elif kind is _RESUMED:
-            ag = agreements.get(key)
-            if ag is not None and ag.status is _PAUSED:
-                ag.status = _ACTIVE
-                ag.set_status_event(ev)
-            elif rejected is not None:
-                rejected(ev, "resumed, but no agreement is in force" if ag is None else "resumed, but not paused")
-        elif kind is _TERMINATED or kind is _DELISTED:
+                rejected(ev, f"{kind.value}, but {'no agreement is in force' if ag is None else otherwise}")
+        elif kind is _TERMINATED or kind is _DELISTED:  # noqa: SIM102 (one branch per kind)
             if agreements.pop(key, None) is None and rejected is not None:
                 rejected(ev, f"{kind.value}, but no agreement is in force")
     return projection

@@ -168,7 +168,8 @@ def diff(
                 add(kind, key, now.event, was.status.value, now.status.value)
             if was.signed != now.signed:
                 setter = last(evs, EventKind.signed, EventKind.corrected)
-                kind = ChangeKind.renewed if setter is not None and setter.kind is EventKind.signed else ChangeKind.corrected
+                renewed = setter is not None and setter.kind is EventKind.signed
+                kind = ChangeKind.renewed if renewed else ChangeKind.corrected
                 add(kind, key, setter, was.signed, now.signed)
             if was.moa_url != now.moa_url and now.moa_url is not None:
                 setter = next((e for e in reversed(evs) if e.moa_url == now.moa_url

@@ -190,14 +190,16 @@ def future_problems(registry: Registry, today: dt.date) -> list[Problem]:
         for name in ("date", "not_before", "signed"):
             value = getattr(ev, name)
             if after(value):
-                out.append(Problem(f"events[{i}].{name}", f"{value} is in the future (today is {today}) ({ev.department_id})"))
+                out.append(Problem(f"events[{i}].{name}",
+                                   f"{value} is in the future (today is {today}) ({ev.department_id})"))
                 break  # one line per event: not_before and signed follow from date
     for i, pol in enumerate(registry.policies):
         if after(pol.date):
             out.append(Problem(f"policies[{i}].date", f"{pol.date} is in the future (today is {today}) ({pol.state})"))
     for i, src in enumerate(registry.sources):
         if after(src.published):
-            out.append(Problem(f"sources[{i}].published", f"{src.published} is in the future (today is {today}) ({src.id})"))
+            out.append(Problem(f"sources[{i}].published",
+                               f"{src.published} is in the future (today is {today}) ({src.id})"))
     for kind, cov in registry.coverage.items():
         for name in ("first", "last"):
             value = getattr(cov, name)

@@ -7,6 +7,8 @@ this package, added to ``COMMAND_MODULES`` (the order is the order of ``--help``
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 # isort: off
 # In the order of --help (Typer lists commands as they are registered), not alphabetical.
 from icestatus.cli import query
@@ -37,7 +39,7 @@ def _resolve_annotations() -> None:
     for info in infos:
         func = info.callback if info is not None else None
         if func is not None and any(isinstance(a, str) for a in func.__annotations__.values()):
-            try:
+            # Hints that cannot be evaluated are left as they are: Typer evaluates them
+            # itself (and says what is wrong).
+            with suppress(NameError, TypeError):
                 func.__annotations__ = get_type_hints(func, include_extras=True)
-            except (NameError, TypeError):
-                pass  # left as they are: Typer evaluates them itself (and says what is wrong)

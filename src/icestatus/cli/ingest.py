@@ -41,7 +41,7 @@ def init(
     """Create an empty registry at PATH, ready for `icestatus ingest`.
 
     Example: icestatus init my-registry.json && icestatus ingest participatingAgencies07182025pm.xlsx -r my-registry.json
-    """
+    """  # noqa: E501 (Typer prints a docstring's lines as they are)
     from icestatus.registry import empty_registry, registry_lock, save_registry
 
     if path.is_dir():
@@ -49,7 +49,9 @@ def init(
     if not path.parent.is_dir():
         raise RegistryError(f"{path}: directory {path.parent} does not exist")
     if path.exists() and not force:
-        raise UsageError(f"{path}: already exists; pass --force to replace it (the old file is kept as {path.name}.bak)")
+        raise UsageError(
+            f"{path}: already exists; pass --force to replace it (the old file is kept as {path.name}.bak)"
+        )
     with registry_lock(path):
         save_registry(empty_registry(), path)
     say(f"Created an empty registry at {path}. Next: icestatus ingest FILE... --registry {path}")
@@ -110,7 +112,9 @@ def ingest(
 
     out = output_for(format_)
     if published is not None and len(files) > 1:
-        raise UsageError("--published gives the date of one file; ingest files without a date in their name one at a time")
+        raise UsageError(
+            "--published gives the date of one file; ingest files without a date in their name one at a time"
+        )
     path = resolve_registry_path(registry) if dry_run else writable_registry(registry)
     sheets = _read(files, kind, published)
     # A dry run only reads, and a registry is replaced atomically: no lock (none could be
@@ -151,20 +155,39 @@ def ingest(
 
 @app.command()
 def record(
-    agency: Annotated[str, typer.Argument(metavar="AGENCY", help="Agency name, alias or id (as `history` finds it).", show_default=False)],
+    agency: Annotated[str, typer.Argument(
+        metavar="AGENCY", help="Agency name, alias or id (as `history` finds it).", show_default=False)],
     kind: Annotated[EventKind, typer.Option("--kind", case_sensitive=False, help="What happened.", show_default=False)],
-    model: Annotated[Model, typer.Option("--model", "-m", case_sensitive=False, help="Which agreement.", show_default=False)],
-    date: Annotated[dt.date, typer.Option("--date", metavar="DATE", parser=date_param("--date", required=True), help="When it happened (or the end of its window).", show_default=False)],
-    source_url: Annotated[str, typer.Option("--source-url", metavar="URL", help="Where it was reported.", show_default=False)],
-    source_title: Annotated[str, typer.Option("--source-title", metavar="TEXT", help="Title of the report.", show_default=False)],
-    not_before: Annotated[dt.date | None, typer.Option("--not-before", metavar="DATE", parser=date_param("--not-before date"), help="Start of the window, when the day is not known.", show_default=False)] = None,
+    model: Annotated[Model, typer.Option(
+        "--model", "-m", case_sensitive=False, help="Which agreement.", show_default=False)],
+    date: Annotated[dt.date, typer.Option(
+        "--date", metavar="DATE", parser=date_param("--date", required=True),
+        help="When it happened (or the end of its window).", show_default=False)],
+    source_url: Annotated[str, typer.Option(
+        "--source-url", metavar="URL", help="Where it was reported.", show_default=False)],
+    source_title: Annotated[str, typer.Option(
+        "--source-title", metavar="TEXT", help="Title of the report.", show_default=False)],
+    not_before: Annotated[dt.date | None, typer.Option(
+        "--not-before", metavar="DATE", parser=date_param("--not-before date"),
+        help="Start of the window, when the day is not known.", show_default=False)] = None,
     state: StateOpt = None,
-    source_publisher: Annotated[str | None, typer.Option("--source-publisher", metavar="TEXT", help="Who published it (default: the URL's site).", show_default=False)] = None,
-    source_published: Annotated[dt.date | None, typer.Option("--source-published", metavar="DATE", parser=date_param("--source-published date"), help="When it was published.", show_default=False)] = None,
-    source_kind: Annotated[SourceKind, typer.Option("--source-kind", case_sensitive=False, help="What kind of source it is.")] = SourceKind.news,
-    signed: Annotated[dt.date | None, typer.Option("--signed", metavar="DATE", parser=date_param("--signed date"), help="kind corrected: the corrected signing date; kind signed: ICE's SIGNED date when it differs.", show_default=False)] = None,
-    moa_url: Annotated[str | None, typer.Option("--moa-url", metavar="URL", help="kind signed or moa_linked: the signed MOA's address.", show_default=False)] = None,
-    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="What the source says, in a sentence.", show_default=False)] = None,
+    source_publisher: Annotated[str | None, typer.Option(
+        "--source-publisher", metavar="TEXT",
+        help="Who published it (default: the URL's site).", show_default=False)] = None,
+    source_published: Annotated[dt.date | None, typer.Option(
+        "--source-published", metavar="DATE", parser=date_param("--source-published date"),
+        help="When it was published.", show_default=False)] = None,
+    source_kind: Annotated[SourceKind, typer.Option(
+        "--source-kind", case_sensitive=False, help="What kind of source it is.")] = SourceKind.news,
+    signed: Annotated[dt.date | None, typer.Option(
+        "--signed", metavar="DATE", parser=date_param("--signed date"),
+        help="kind corrected: the corrected signing date; kind signed: ICE's SIGNED date when it differs.",
+        show_default=False)] = None,
+    moa_url: Annotated[str | None, typer.Option(
+        "--moa-url", metavar="URL",
+        help="kind signed or moa_linked: the signed MOA's address.", show_default=False)] = None,
+    note: Annotated[str | None, typer.Option(
+        "--note", metavar="TEXT", help="What the source says, in a sentence.", show_default=False)] = None,
     registry: WriteRegistryOpt = None,
 ) -> None:
     """Add one dated fact with its source (a news report, a press release) to a registry.

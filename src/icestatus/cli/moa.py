@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 @app.command()
 def moa(
     state: StateOpt = None,
-    missing: Annotated[bool, typer.Option("--missing", help="Only agreements without a published MOA, longest wait first.")] = False,
+    missing: Annotated[bool, typer.Option(
+        "--missing", help="Only agreements without a published MOA, longest wait first.")] = False,
     on: Annotated[dt.date | None, typer.Option(
         "--on", metavar="DATE", parser=date_param("--on date"), help="As of this date (default: today).",
         show_default=False)] = None,

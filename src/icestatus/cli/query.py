@@ -8,9 +8,10 @@ Each one runs load -> replay to a date -> filter -> render: ``cli.app.open_regis
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import inspect
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
 
-def _describe_filters(state: str | None, models: Sequence[Model], statuses: Sequence[Status], types: Sequence[str]) -> str:
+def _describe_filters(
+    state: str | None, models: Sequence[Model], statuses: Sequence[Status], types: Sequence[str]
+) -> str:
     from icestatus.states import state_name
 
     parts = []
@@ -49,21 +52,23 @@ def _describe_filters(state: str | None, models: Sequence[Model], statuses: Sequ
 
 
 def _agreements(
-    date: dt.date, registry_path: Path | None, fmt: OutputFormat, code: str | None,
-    models: Sequence[Model], statuses: Sequence[Status], types: Sequence[str], limit: int | None = None,
+    date: dt.date, *, state: str | None, model: list[Model] | None, status: list[Status] | None,
+    type_: list[str] | None, limit: int | None, format_: OutputFormat, registry: Path | None,
 ) -> None:
+    """``list`` and ``as-of``: the agreements on *date*, filtered, in the format asked."""
     from icestatus.output import rows
     from icestatus.output.text import empty_message
     from icestatus.query import filter_states
     from icestatus.replay import replay
     from icestatus.states import state_name
 
-    out = output_for(fmt)
-    registry = open_registry(registry_path)
-    warn_coverage(registry, date)
-    states = filter_states(replay(registry, date), state=code, models=models, statuses=statuses, types=types)
+    out = output_for(format_)
+    models, statuses, types = model or [], status or [], type_ or []
+    reg = open_registry(registry)
+    warn_coverage(reg, date)
+    states = filter_states(replay(reg, date), state=state, models=models, statuses=statuses, types=types)
     if out.table and not states:
-        place = f" in {state_name(code)}" if code else ""
+        place = f" in {state_name(state)}" if state else ""
         if statuses and set(statuses) == {Status.pending}:
             typer.echo(f"No pending 287(g) applications{place} on {date}.")
         elif statuses:
@@ -71,9 +76,9 @@ def _agreements(
         else:
             typer.echo(empty_message("in force", place, date).rstrip(".") + " (and none pending).")
         return
-    filters = _describe_filters(code, models, statuses, types)
+    filters = _describe_filters(state, models, statuses, types)
     title = f"287(g) agreements on {date}" + (f" · {filters}" if filters else "")
-    sources = {s.id: s for s in registry.sources}
+    sources = {s.id: s for s in reg.sources}
 
     def view() -> RenderableType:
         from icestatus.output.views import agreements_table
@@ -83,46 +88,55 @@ def _agreements(
     out.emit(rows.agreement_rows(states[:limit]), rows.AGREEMENT_COLUMNS, view)
 
 
+# The options list and as-of share, in the order of their --help: (name, annotation, default).
+_AGREEMENT_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("state", StateOpt, None), ("model", ModelOpt, None), ("status", StatusOpt, None), ("type_", TypeOpt, None),
+    ("limit", LimitOpt, None), ("format_", FormatOpt, OutputFormat.table), ("registry", RegistryOpt, None),
+)
+
+
+def _with_agreement_options(func: Callable[..., None]) -> Callable[..., None]:
+    """*func* with its own parameters, then ``_AGREEMENT_OPTIONS``, as Typer reads them (its
+    signature and annotations); *func* receives the options as keyword arguments."""
+    hints = get_type_hints(func, include_extras=True)
+    own = [p.replace(annotation=hints[p.name]) for p in inspect.signature(func).parameters.values()
+           if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    options = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
+               for name, hint, default in _AGREEMENT_OPTIONS]
+    func.__signature__ = inspect.Signature([*own, *options], return_annotation=None)  # type: ignore[attr-defined]
+    func.__annotations__ = {**{p.name: p.annotation for p in [*own, *options]}, "return": None}
+    return func
+
+
 @app.command("list")
-def list_(
-    state: StateOpt = None,
-    model: ModelOpt = None,
-    status: StatusOpt = None,
-    type_: TypeOpt = None,
-    limit: LimitOpt = None,
-    format_: FormatOpt = OutputFormat.table,
-    registry: RegistryOpt = None,
-) -> None:
+@_with_agreement_options
+def list_(**options: Any) -> None:
     """Agreements in force (active or paused) and pending today.
 
     Example: icestatus list --state ME --format json
     """
-    _agreements(today(), registry, format_, state, model or [], status or [], type_ or [], limit)
+    _agreements(today(), **options)
 
 
 @app.command("as-of")
+@_with_agreement_options
 def as_of(
     date: Annotated[dt.date, typer.Argument(
         parser=date_param("date", required=True), show_default=False,
         help="The date, YYYY-MM-DD: the answer is as of the end of that day.")],
-    state: StateOpt = None,
-    model: ModelOpt = None,
-    status: StatusOpt = None,
-    type_: TypeOpt = None,
-    limit: LimitOpt = None,
-    format_: FormatOpt = OutputFormat.table,
-    registry: RegistryOpt = None,
+    **options: Any,
 ) -> None:
     """Agreements in force and pending at the end of DATE.
 
     Example: icestatus as-of 2025-05-01 --state Maine
     """
-    _agreements(date, registry, format_, state, model or [], status or [], type_ or [], limit)
+    _agreements(date, **options)
 
 
 @app.command()
 def history(
-    agency: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="Agency name (typos forgiven), alias or id.", show_default=False)],
+    agency: Annotated[str, typer.Argument(
+        metavar="NAME_OR_ID", help="Agency name (typos forgiven), alias or id.", show_default=False)],
     state: StateOpt = None,
     source: SourceOpt = None,
     limit: LimitOpt = None,

@@ -61,7 +61,7 @@ def diff(
     Compares the end of FROM with the end of TO (like two of ICE's sheets): agreements that started, ended, paused, resumed, were renewed or had their signing date corrected, MOAs linked, applications filed or withdrawn; each with the date (or window) and source of the event behind it. --all adds those that changed and changed back in between.
 
     Example: icestatus diff 2025-05-16 2025-07-18 --state TX
-    """
+    """  # noqa: E501 (Typer prints a docstring's lines as they are)
     from icestatus import reports
     from icestatus.output.rows import DIFF_COLUMNS, change_rows
     from icestatus.states import state_name
@@ -98,7 +98,8 @@ def diff(
 @app.command()
 def stats(
     on: OnOpt = None,
-    by: Annotated[StatsBy, typer.Option("--by", case_sensitive=False, help="Group by state, model or (agency) type.")] = StatsBy.state,
+    by: Annotated[StatsBy, typer.Option(
+        "--by", case_sensitive=False, help="Group by state, model or (agency) type.")] = StatsBy.state,
     state: StateOpt = None,
     format_: FormatOpt = OutputFormat.table,
     registry: RegistryOpt = None,
@@ -108,7 +109,7 @@ def stats(
     Counts agreements in force (active or paused) per model, paused ones, agencies taking part and applications pending on the date, with a total row.
 
     Example: icestatus stats --on 2025-07-18 --by model
-    """
+    """  # noqa: E501 (Typer prints a docstring's lines as they are)
     from icestatus import reports
     from icestatus.output.rows import stats_columns, stats_document, stats_row
     from icestatus.query import filter_states
@@ -148,7 +149,8 @@ def trend(
         "--to", parser=date_param("--to date"), help="Last date (default: today).", show_default=False)] = None,
     every: Annotated[Every | None, typer.Option(
         "--every", case_sensitive=False, show_default=False,
-        help="One point a day, week or month (default: days up to 4 months, weeks up to 2 years, else months).")] = None,
+        help="One point a day, week or month (default: days up to 4 months, weeks up to 2 years, else months).",
+    )] = None,
     format_: FormatOpt = OutputFormat.table,
     registry: RegistryOpt = None,
 ) -> None:
@@ -191,7 +193,8 @@ def trend(
 @app.command("states")
 def states_(
     on: OnOpt = None,
-    all_: Annotated[bool, typer.Option("--all", help="Every state and territory, also those with nothing to report.")] = False,
+    all_: Annotated[bool, typer.Option(
+        "--all", help="Every state and territory, also those with nothing to report.")] = False,
     format_: FormatOpt = OutputFormat.table,
     registry: RegistryOpt = None,
 ) -> None:
@@ -253,7 +256,8 @@ def sources_(
         usage = [u for u in usage if u.source.kind in set(kind)]
     shown = usage[:limit]
     if out.table and not usage:
-        typer.echo("No sources" + (f" of kind {', '.join(k.value for k in kind)}" if kind else "") + " in this registry.")
+        of_kind = f" of kind {', '.join(k.value for k in kind)}" if kind else ""
+        typer.echo(f"No sources{of_kind} in this registry.")
         return
 
     def view() -> RenderableType:
@@ -280,7 +284,7 @@ def validate(
     Checks the schema (events without a source among it), unknown references, duplicate ids, events out of date order, impossible transitions (resumed while not paused, terminated with no agreement in force, ...), not_before after date, and dates in the future.
 
     Example: icestatus validate my-registry.json
-    """
+    """  # noqa: E501 (Typer prints a docstring's lines as they are)
     from icestatus.output.rows import PROBLEM_COLUMNS, problem_rows
     from icestatus.output.text import inert
     from icestatus.registry import resolve_registry_path

@@ -16,7 +16,7 @@ import importlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol, TypedDict, Unpack, cast
 
 from icestatus.enums import Model, SheetKind, SourceKind
 
@@ -67,6 +67,16 @@ class Roster:
             object.__setattr__(self, "title", f"ICE 287(g) {self.kind.value} agencies sheet {self.path.name}")
 
 
+class ReadOptions(TypedDict, total=False):
+    """What a caller may say about a roster that its file does not (each reader documents
+    its defaults): which list it is, when it was published, the half-day, a size limit."""
+
+    kind: SheetKind | None
+    published: date | None
+    half: str | None
+    max_bytes: int | None
+
+
 class RosterReader(Protocol):
     """What a roster module provides (a module satisfies this protocol)."""
 
@@ -74,15 +84,7 @@ class RosterReader(Protocol):
         """Whether this reader takes *path* (by its suffix, name or content)."""
         ...
 
-    def read(
-        self,
-        path: Path,
-        *,
-        kind: SheetKind | None = None,
-        published: date | None = None,
-        half: str | None = None,
-        max_bytes: int | None = None,
-    ) -> Roster:
+    def read(self, path: Path, **options: Unpack[ReadOptions]) -> Roster:
         """The roster in *path*; SheetError (one line naming the file) when it is not one."""
         ...
 
@@ -101,13 +103,6 @@ def reader_for(path: Path) -> RosterReader:
     raise LookupError(f"no roster reader accepts {path}")  # the last reader accepts all
 
 
-def read_roster(
-    path: Path,
-    *,
-    kind: SheetKind | None = None,
-    published: date | None = None,
-    half: str | None = None,
-    max_bytes: int | None = None,
-) -> Roster:
+def read_roster(path: Path, **options: Unpack[ReadOptions]) -> Roster:
     """Read *path* with the reader that accepts it (see ``READERS``)."""
-    return reader_for(path).read(path, kind=kind, published=published, half=half, max_bytes=max_bytes)
+    return reader_for(path).read(path, **options)

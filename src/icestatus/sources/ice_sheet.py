@@ -105,16 +105,7 @@ def accepts(path: Path) -> bool:
     return True
 
 
-def read(
-    path: Path,
-    *,
-    kind: SheetKind | None = None,
-    published: date | None = None,
-    half: str | None = None,
-    max_bytes: int | None = None,
-) -> Roster:
-    """The ``sources.RosterReader`` entry point: ``read_sheet``."""
-    return read_sheet(path, kind=kind, published=published, half=half, max_bytes=max_bytes)
+read = read_sheet  # the ``sources.RosterReader`` entry point
 
 
 def _publication(

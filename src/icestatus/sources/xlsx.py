@@ -19,8 +19,8 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from xml.parsers import expat
 
 import python_calamine
@@ -102,8 +102,7 @@ def read_bytes(path: Path, limit: int) -> bytes:
 # --- XLSX ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Hyperlink:
+class Hyperlink(NamedTuple):
     """An external hyperlink on a cell range of the first sheet (0-based, inclusive)."""
 
     first_row: int
