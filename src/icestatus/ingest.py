@@ -384,48 +384,23 @@ class _Log:
     # -- one sheet
 
     def apply(self, sheet: Roster) -> FileResult:
+        """Compare one roster with the registry replayed to its publication date, record
+        what changed as events citing it, and say what that did.
+
+        In order: match each row to a known agency by name (``_match_rows``); find what
+        ICE listed before and no longer lists under a known name (``_no_longer_listed``);
+        among the new names, the agencies ICE renamed (``_renamed``), the rest being new
+        agencies (``_place_unknown``); note new spellings as aliases; record the source;
+        then the events of a participating or a pending sheet.
+        """
         date = sheet.published
         agreements, applications = fold(self.events, date)
         signings, last_app = _latest(self.events, date) if sheet.kind is SheetKind.participating else ({}, {})
-        # Rows of known agencies, and rows whose name is new, grouped by normalized name.
-        listed: dict[AgreementKey, _Listed] = {}
-        unknown: dict[tuple[str, str], list[RosterRow]] = {}
-        repeated = 0
-        for row in sheet.rows:
-            name_key = (row.state, normalize_name(row.agency))
-            dept_id = self.index.get(name_key)
-            if dept_id is None:
-                unknown.setdefault(name_key, []).append(row)
-            else:
-                repeated += _list(listed, dept_id, row)
-        # ICE-listed agreements (applications) this sheet no longer lists under a known name.
-        if sheet.kind is SheetKind.participating:
-            missing = {k: ag.moa_url for k, ag in agreements.items()
-                       if k not in listed and k in signings and self.cites_ice(signings[k])}
-            signed_on = {k: agreements[k].signed for k in missing}
-            # An application ICE listed and this sheet does not list as participating
-            # under a known name: a new name here may be that applicant, now signed.
-            for k, app in applications.items():
-                if k not in listed and k not in missing and self.cites_ice(app):
-                    missing[k] = None
-        else:
-            missing = {k: None for k, app in applications.items() if k not in listed and self.cites_ice(app)}
-            signed_on = {}
-        renamed = self._renamed(unknown, missing, signed_on)
-        new: list[Department] = []
-        aliases: list[tuple[str, str]] = []
-        for name_key, rows in unknown.items():
-            dept_id = renamed.get(name_key)
-            if dept_id is None:
-                dept = self.new_department(rows[0])
-                new.append(dept)
-                dept_id = dept.id
-            for row in rows:
-                repeated += _list(listed, dept_id, row)
-        for (dept_id, _), item in listed.items():
-            for row in item.rows:
-                if self.note_spelling(dept_id, row):
-                    aliases.append((dept_id, row.agency))
+        listed, unknown, repeated = self._match_rows(sheet.rows)
+        missing, signed_on = self._no_longer_listed(sheet.kind, listed, agreements, applications, signings)
+        new, more_repeated = self._place_unknown(unknown, self._renamed(unknown, missing, signed_on), listed)
+        aliases = [(dept_id, row.agency) for (dept_id, _), item in listed.items()
+                   for row in item.rows if self.note_spelling(dept_id, row)]
         previous = self.previous(sheet.kind)
         sid = self.add_source(sheet)
         dropped: list[Event] = []
@@ -441,9 +416,63 @@ class _Log:
         return FileResult(
             path=sheet.path, kind=sheet.kind, published=date, half=sheet.half,
             rows=len(sheet.rows), source_id=sid, events=tuple(events), removed=tuple(dropped),
-            new_departments=tuple(new), new_aliases=tuple(aliases), repeated_rows=repeated,
+            new_departments=tuple(new), new_aliases=tuple(aliases), repeated_rows=repeated + more_repeated,
             warnings=sheet.warnings,
         )
+
+    def _match_rows(
+        self, rows: Iterable[RosterRow]
+    ) -> tuple[dict[AgreementKey, _Listed], dict[tuple[str, str], list[RosterRow]], int]:
+        """What the rows of known agencies list, the rows whose name is new grouped by
+        normalized name, and how many rows repeat an earlier one."""
+        listed: dict[AgreementKey, _Listed] = {}
+        unknown: dict[tuple[str, str], list[RosterRow]] = {}
+        repeated = 0
+        for row in rows:
+            name_key = (row.state, normalize_name(row.agency))
+            dept_id = self.index.get(name_key)
+            if dept_id is None:
+                unknown.setdefault(name_key, []).append(row)
+            else:
+                repeated += _list(listed, dept_id, row)
+        return listed, unknown, repeated
+
+    def _no_longer_listed(
+        self, kind: SheetKind, listed: dict[AgreementKey, _Listed], agreements: dict[AgreementKey, Agreement],
+        applications: dict[AgreementKey, Event], signings: dict[AgreementKey, Event],
+    ) -> tuple[dict[AgreementKey, str | None], dict[AgreementKey, dt.date]]:
+        """The agreements (applications) ICE listed that this sheet no longer lists under a
+        known name, with their MOA address, and the signing dates of the agreements in
+        force among them: what a new name on this sheet may be, renamed."""
+        if kind is not SheetKind.participating:
+            return {k: None for k, app in applications.items() if k not in listed and self.cites_ice(app)}, {}
+        missing = {k: ag.moa_url for k, ag in agreements.items()
+                   if k not in listed and k in signings and self.cites_ice(signings[k])}
+        signed_on = {k: agreements[k].signed for k in missing}
+        # An application ICE listed and this sheet does not list as participating
+        # under a known name: a new name here may be that applicant, now signed.
+        for k, app in applications.items():
+            if k not in listed and k not in missing and self.cites_ice(app):
+                missing[k] = None
+        return missing, signed_on
+
+    def _place_unknown(
+        self, unknown: dict[tuple[str, str], list[RosterRow]], renamed: dict[tuple[str, str], str],
+        listed: dict[AgreementKey, _Listed],
+    ) -> tuple[list[Department], int]:
+        """Add the rows of new names to *listed*, under the agency renamed or a new agency;
+        the new agencies, and how many of the rows repeat an earlier one."""
+        new: list[Department] = []
+        repeated = 0
+        for name_key, rows in unknown.items():
+            dept_id = renamed.get(name_key)
+            if dept_id is None:
+                dept = self.new_department(rows[0])
+                new.append(dept)
+                dept_id = dept.id
+            for row in rows:
+                repeated += _list(listed, dept_id, row)
+        return new, repeated
 
     def _renamed(
         self, unknown: dict[tuple[str, str], list[RosterRow]],
