@@ -218,7 +218,7 @@ def ingest_sheets(
     _check_order(log, ordered)
     results = []
     for sheet in ordered:
-        same = log.ingested.get((sheet.sha1, sheet.kind, sheet.seen or sheet.published))
+        same = log.already(sheet)
         if same is None:
             results.append(log.apply(sheet, accept_suspect=accept_suspect))
             continue
@@ -263,10 +263,10 @@ def _redated(sheets: list[Roster], log: _Log) -> list[Roster]:
 def _check_order(log: _Log, ordered: Sequence[Roster]) -> None:
     """Refuse the first sheet older than the newest of its kind (ingested or given)."""
     newest = {k: latest for k in SheetKind if (latest := log.newest(k)) is not None}
-    known = set(log.ingested)
+    known: set[tuple[str, SheetKind, dt.date]] = set()
     for sheet in ordered:
         identity = (sheet.sha1, sheet.kind, sheet.seen or sheet.published)
-        if identity in known:
+        if identity in known or log.already(sheet) is not None:
             continue
         known.add(identity)
         order = (sheet.seen or sheet.published, half_rank(sheet.half))
@@ -461,7 +461,7 @@ WITHDRAWN_NOTE = (
 FIRST_PENDING_NOTE = "On the first pending sheet ingested: applied on or before this date."
 SUSPECT_NOTE = (
     "Held as suspect: this sheet leaves out {left_out} of the {before} agreements ICE listed before; "
-    "they were not ended on its word (a later sheet confirms or refutes it)."
+    "nothing was recorded on its word (the next sheet confirms or refutes it)."
 )
 IMPOSSIBLE_SIGNED_NOTE = "ICE's SIGNED reads {}, after this sheet's date: the signing date is not known."
 
@@ -522,6 +522,19 @@ class _Log:
             return src.published
         cov = self.coverage.get(kind)  # a registry of sources without a sheet kind
         return cov.last if cov is not None and kind not in self.last else None
+
+    def already(self, sheet: Roster) -> str | None:
+        """The source of this very file for this date, if it was ingested (a capture or a
+        redated file may have been recorded under its other date)."""
+        for day in (sheet.seen, sheet.published, sheet.redate):
+            if day is not None and (sid := self.ingested.get((sheet.sha1, sheet.kind, day))) is not None:
+                if day is sheet.seen or sheet.seen is None:
+                    return sid
+                # a capture under the date ICE saved it: this capture, unless it is a later one
+                latest = max(d for (h, k, d) in self.ingested if h == sheet.sha1 and k is sheet.kind)
+                if latest >= sheet.seen:
+                    return sid
+        return None
 
     def content_since(self, kind: SheetKind) -> Source | None:
         """The source where the rows of the newest sheet of *kind* first appeared (the
@@ -711,8 +724,8 @@ class _Log:
             last = self.last.get(sheet.kind)
             if (len(ended) >= SUSPECT_MIN and len(ended) >= SUSPECT_SHARE * before
                     and not (last is not None and last.suspect)):
-                held = ended
-                events = [ev for ev in events if ev.kind is not EventKind.delisted]
+                # Nothing it says is taken: its other changes come again from the next sheet.
+                held, events, dropped = events, [], []
                 note = SUSPECT_NOTE.format(left_out=len(ended), before=before)
         self.add_source(sheet, sid, date, suspect=bool(held), note=note)
         for ev in dropped:
@@ -721,10 +734,12 @@ class _Log:
             self.add(ev)
         warnings = sheet.warnings
         if held:
+            left_out = sum(1 for ev in held if ev.kind is EventKind.delisted)
             warnings = (*warnings, (
-                f"{sheet.path}: suspect: it leaves out {len(held)} of the {before} agreements ICE listed "
-                f"before ({len(held) / before:.0%}); they stay in force until a later sheet confirms it. "
-                "If ICE really ended them, ingest it again with --accept-suspect"
+                f"{sheet.path}: suspect: it leaves out {left_out} of the {before} agreements ICE listed "
+                f"before ({left_out / before:.0%}); nothing is recorded on its word, and they stay in "
+                "force until a later sheet confirms it (if ICE really ended them, the next sheet that also "
+                "leaves them out ends them, within the window since the last sheet that listed them)"
             ))
         return FileResult(**base, source_id=sid, events=tuple(events), removed=tuple(dropped),  # type: ignore[arg-type]
                           held=tuple(held), warnings=warnings)
@@ -741,8 +756,8 @@ class _Log:
         return (
             f"skipped: an old list re-posted under a new name: the workbook was saved on {saved_on}, "
             f"before ICE published the rows it would replace ({first.id}, {first.published}); "
-            "ingesting it would end or reopen everything that changed since (--accept-suspect ingests "
-            "it anyway)"
+            "ingesting it would end or reopen everything that changed since (pass --published DATE "
+            "to ingest it anyway)"
         )
 
     def _renamed(

@@ -63,7 +63,7 @@ class Roster:
     publisher: str = ICE_PUBLISHER
     title: str = ""  # empty: "ICE 287(g) <kind> agencies sheet <file name>"
     id_prefix: str = "ice"
-    saved: datetime | None = None  # when the file says it was last saved (UTC), if it does
+    saved: datetime | None = None  # when the file says it was last saved (UTC); None if the caller dated it
     seen: date | None = None  # a capture's date, when it is later than ``published``
     redate: date | None = None  # the day it was saved, if weeks after the name's date
 

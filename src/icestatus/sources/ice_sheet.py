@@ -221,6 +221,7 @@ def read_sheet(
     notes: list[str] = []
     seen: date | None = None
     redate: date | None = None
+    date_from_file = published is None
     if published is None:
         published, seen, warning = publication_date(path, name, saved)
         redate = saved_after_name(name, saved)
@@ -246,7 +247,7 @@ def read_sheet(
         sha1=hashlib.sha1(data).hexdigest(),
         rows=rows,
         warnings=(*notes, *warnings),
-        saved=saved,
+        saved=saved if date_from_file else None,  # a date the caller gave is not judged by it
         seen=seen,
         redate=redate,
         source_kind=SourceKind.ice_sheet,
