@@ -114,7 +114,7 @@ def reconcile(registry: Registry) -> Registry:
         )
         keep[i] = False
         last[key] = j
-    return registry.model_copy(update={"events": tuple(e for e, k in zip(events, keep) if k)})
+    return registry.model_copy(update={"events": tuple(e for e, k in zip(events, keep, strict=False) if k)})
 
 
 def build(manifest: Path | None, curated: list[Path]) -> Registry:

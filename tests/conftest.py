@@ -30,7 +30,6 @@ def real_rosters(ice_dir: Path) -> dict[str, Any]:
     """Every file of the manifest (use=yes or not) read by its name alone, once a session:
     manifest path -> Roster."""
     from ice_data import manifest
-
     from icestatus.sources import read_roster
 
     return {r["path"]: read_roster(ice_dir / "sheets" / r["path"]) for r in manifest(ice_dir, used=False)}

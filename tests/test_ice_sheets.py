@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ice_data import by_name, manifest, paths
 from typer.testing import CliRunner
 
+from ice_data import by_name, manifest, paths
 from icestatus.cli import app
 from icestatus.enums import EventKind, Model, SheetKind, Status
 from icestatus.ingest import (
     SUSPECT_MIN,
-    SUSPECT_SHARE,
     IngestResult,
     half_rank,
     ingest_sheets,
@@ -110,9 +109,8 @@ def redated(rosters: list[Roster], registry: Registry) -> list[Roster]:
     out = []
     for r in rosters:
         src = by_sha1.get(r.sha1)
-        if r.redate is not None and src is not None and src.published == r.redate:
-            r = replace(r, published=r.redate, redate=None)
-        out.append(r)
+        moved = r.redate is not None and src is not None and src.published == r.redate
+        out.append(replace(r, published=r.redate, redate=None) if moved and r.redate else r)
     return out
 
 

@@ -600,7 +600,7 @@ def test_every_column_layout_of_2025_and_2026(tmp_path: Path, layout: tuple[str,
 
 
 def test_missing_column(tmp_path: Path) -> None:
-    path = write_xlsx(tmp_path / PARTICIPATING, [PENDING_HEADER + ["NOTES"], [*WELLS[:5], ""]])
+    path = write_xlsx(tmp_path / PARTICIPATING, [[*PENDING_HEADER, "NOTES"], [*WELLS[:5], ""]])
     assert error(lambda: read_sheet(path)) == (
         f"{path}: missing column SIGNED for a participating sheet; "
         "found columns: STATE, LAW ENFORCEMENT AGENCY, TYPE, COUNTY, SUPPORT TYPE, NOTES"

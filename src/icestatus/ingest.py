@@ -255,7 +255,8 @@ def _redated(sheets: list[Roster], log: _Log) -> list[Roster]:
                     + (f" to {between[-1]}" if len(between) > 1 else "")
                     + f": dated {redate}, the day it was saved; pass --published DATE to say otherwise"
                 )
-                sheet = replace(sheet, published=redate, redate=None, warnings=(warning, *sheet.warnings))
+                out.append(replace(sheet, published=redate, redate=None, warnings=(warning, *sheet.warnings)))
+                continue
         out.append(sheet)
     return out
 

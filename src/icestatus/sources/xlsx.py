@@ -19,7 +19,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 from xml.parsers import expat
@@ -253,7 +253,7 @@ def _saved_at(archive: zipfile.ZipFile) -> datetime | None:
         when = datetime.fromisoformat("".join(text).strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
