@@ -7,7 +7,7 @@ Each case runs N times (after one warm-up) and reports the median and the fastes
 time, twice: end to end through the installed ``icestatus`` (a child process, as a user
 runs it: start-up, reading, diffing, writing with a backup), and in this process split
 into its phases (read the sheets, diff, load/save the registry) to show where the time
-goes. Needs ICE's sheets (../shared/data/ice-sheets, or --sheets, or $ICESTATUS_SHARED).
+goes. Needs ICE's sheets (../shared/data/ice, or --sheets, or $ICESTATUS_SHARED).
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 def default_sheets() -> Path:
     base = os.environ.get("ICESTATUS_SHARED")
-    return (Path(base) if base else REPO.parent / "shared") / "data" / "ice-sheets"
+    return (Path(base) if base else REPO.parent / "shared") / "data" / "ice"
 
 
 def sheet_paths(root: Path) -> list[Path]:
     with (root / "manifest.csv").open(newline="") as fh:
-        return [root / r["path"] for r in csv.DictReader(fh)]
+        return [root / "sheets" / r["path"] for r in csv.DictReader(fh) if r.get("use", "yes") == "yes"]
 
 
 def timed(runs: int, work: Callable[[], object], setup: Callable[[], object] = lambda: None) -> list[float]:

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_readers.py [SHEETS_DIR] [--repeat N]
 
-SHEETS_DIR defaults to $ICESTATUS_SHARED/data/ice-sheets, else ../shared/data/ice-sheets
+SHEETS_DIR defaults to $ICESTATUS_SHARED/data/ice, else ../shared/data/ice
 beside the repository. Each reader reads every ``*/*.xlsx`` under it, N times; the table
 gives the median time for all of them. This is the evidence behind ``sources/xlsx.py`` reading
 values with calamine and hyperlinks from the XML: openpyxl can see hyperlinks only when it
@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def default_sheets_dir() -> Path:
     base = os.environ.get("ICESTATUS_SHARED")
-    return (Path(base) if base else REPO.parent / "shared") / "data" / "ice-sheets"
+    return (Path(base) if base else REPO.parent / "shared") / "data" / "ice"
 
 
 def calamine_values(path: Path) -> int:
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("sheets_dir", nargs="?", type=Path, default=default_sheets_dir())
     parser.add_argument("--repeat", type=int, default=5, help="runs per reader (default 5)")
     args = parser.parse_args(argv)
-    files = sorted(args.sheets_dir.glob("*/*.xlsx"))
+    files = sorted(args.sheets_dir.glob("sheets/*/*.xlsx"))
     if not files:
         print(f"no */*.xlsx under {args.sheets_dir}", file=sys.stderr)
         return 1

@@ -24,8 +24,9 @@ Cases and targets (medians on the reference 2-core machine):
   < 1 GB peak memory; ``asof-ratio`` 1M/100k <= 12 (linear).
 * ``trend``: ``icestatus trend`` over the last 2 years, every day, on the 1M file, <= 2x as-of.
 * ``history``: ``icestatus history <id>`` on the 1M file, no slower than as-of.
-* ``ingest-all``: every shared ICE sheet into an empty registry < 5 s;
-  ``ingest-one``: the newest sheet into the registry of all the others < 0.5 s.
+* ``ingest-all``: every shared ICE sheet (../shared/data/ice, use=yes) into an empty
+  registry < 30 s; ``ingest-one``: the newest sheet into the registry of all the others
+  < 1 s (issue 11's targets for 478 sheets).
 
 A case whose command does not exist (yet) or whose inputs are missing reports "n/a".
 """
@@ -187,17 +188,18 @@ def shared_sheets() -> list[Path]:
     """ICE's shared sheets, the newest participating sheet last (as bench_ingest.py picks
     it: the one-new-sheet case ingests it into the registry of all the others)."""
     base = os.environ.get("ICESTATUS_SHARED")
-    root = (Path(base) if base else REPO.parent / "shared") / "data" / "ice-sheets"
+    root = (Path(base) if base else REPO.parent / "shared") / "data" / "ice"
     manifest = root / "manifest.csv"
     if not manifest.is_file():
-        return sorted(root.glob("*/*.xlsx"))
+        return sorted(root.glob("sheets/*/*.xlsx"))
     with manifest.open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
+        rows = [r for r in csv.DictReader(fh) if r.get("use", "yes") == "yes"]
+
     def key(r: dict[str, str]) -> tuple[str, bool]:
         return (r["published"], r["half"] == "pm")
 
     newest = max((r for r in rows if r["kind"] == "participating"), key=key)
-    return [root / r["path"] for r in rows if r is not newest] + [root / newest["path"]]
+    return [root / "sheets" / r["path"] for r in rows if r is not newest] + [root / "sheets" / newest["path"]]
 
 
 def compile_package() -> None:
@@ -305,11 +307,11 @@ def suite(args: argparse.Namespace) -> list[Row]:
 def ingest_cases(exe: str, runs: int, env: dict[str, str], quick: bool) -> list[Row]:
     sheets = shared_sheets()
     if not has_command(exe, "ingest"):
-        return [Row("ingest-all", "ingest every shared sheet", None, "< 5 s", note="n/a: no ingest command"),
-                Row("ingest-one", "ingest one new sheet", None, "< 0.5 s", note="n/a: no ingest command")]
+        return [Row("ingest-all", "ingest every shared sheet", None, "< 30 s", note="n/a: no ingest command"),
+                Row("ingest-one", "ingest one new sheet", None, "< 1 s", note="n/a: no ingest command")]
     if len(sheets) < 2:
-        return [Row("ingest-all", "ingest every shared sheet", None, "< 5 s", note="n/a: ICE's sheets not found"),
-                Row("ingest-one", "ingest one new sheet", None, "< 0.5 s", note="n/a: ICE's sheets not found")]
+        return [Row("ingest-all", "ingest every shared sheet", None, "< 30 s", note="n/a: ICE's sheets not found"),
+                Row("ingest-one", "ingest one new sheet", None, "< 1 s", note="n/a: ICE's sheets not found")]
     if quick:
         sheets = sheets[:4]
     rows = []
@@ -325,8 +327,8 @@ def ingest_cases(exe: str, runs: int, env: dict[str, str], quick: bool) -> list[
 
         m = measure([exe, "ingest", *map(str, sheets), "--registry", str(target), "--format", "json"], runs,
                     setup=fresh_empty, env=env)
-        rows.append(Row("ingest-all", f"ingest all {len(sheets)} shared sheets into an empty registry", m, "< 5 s",
-                        m.median if m.returncode == 0 else None, None if quick else (m.returncode == 0 and m.median < 5),
+        rows.append(Row("ingest-all", f"ingest all {len(sheets)} shared sheets into an empty registry", m, "< 30 s",
+                        m.median if m.returncode == 0 else None, None if quick else (m.returncode == 0 and m.median < 30),
                         unit="s"))
         # The registry of every sheet but the newest, then the newest into it.
         base = work / "base.json"
@@ -335,7 +337,7 @@ def ingest_cases(exe: str, runs: int, env: dict[str, str], quick: bool) -> list[
                               capture_output=True, env=env)
         if done.returncode != 0:
             failed = Measure(list(map(str, done.args)), [0.0], [0], done.returncode, done.stderr.decode(errors="replace"))
-            rows.append(Row("ingest-one", "ingest one new sheet (setting up its registry failed)", failed, "< 0.5 s"))
+            rows.append(Row("ingest-one", "ingest one new sheet (setting up its registry failed)", failed, "< 1 s"))
             return rows
 
         def fresh_base() -> None:
@@ -344,8 +346,8 @@ def ingest_cases(exe: str, runs: int, env: dict[str, str], quick: bool) -> list[
         m = measure([exe, "ingest", str(sheets[-1]), "--registry", str(target), "--format", "json"], runs,
                     setup=fresh_base, env=env)
         rows.append(Row("ingest-one", f"ingest the newest sheet ({sheets[-1].name}) into the other {len(sheets) - 1}'s registry",
-                        m, "< 0.5 s", m.median if m.returncode == 0 else None,
-                        None if quick else (m.returncode == 0 and m.median < 0.5), unit="s"))
+                        m, "< 1 s", m.median if m.returncode == 0 else None,
+                        None if quick else (m.returncode == 0 and m.median < 1), unit="s"))
     return rows
 
 

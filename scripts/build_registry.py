@@ -1,56 +1,158 @@
 """Rebuild the bundled registry, data/agreements.json.
 
-    python scripts/build_registry.py [--sheets DIR] [--out PATH]
+    python scripts/build_registry.py [--manifest FILE] [--out PATH] [--no-sheets]
 
-Starts from an empty registry, ingests every ICE sheet in DIR (default
-../shared/data/ice-sheets) in publication order, then merges the reviewed
-curated facts in data/curated/*.json. The result is deterministic: the same
-inputs give the same bytes.
+Starts from an empty registry and ingests every ICE sheet of the manifest
+(default ../shared/data/ice/manifest.csv) whose `use` is `yes`, one at a time in
+the manifest's order, each with the manifest's `kind`, `published` and `half`
+(the manifest corrects what ICE's file names get wrong); each sheet's source
+records the manifest's `origin` (where the file was copied from) and `note`.
+Then it merges the reviewed curated facts in data/curated/*.json (the identity
+table data/curated/aliases.json is used by the ingest itself). The result is
+deterministic: the same inputs give the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as dt
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from icestatus.enums import SheetKind
 from icestatus.models import Registry
 from icestatus.registry import check_records, empty_registry, load_registry, merge_registries, save_registry
 
 REPO = Path(__file__).resolve().parents[1]
 TITLE = "icestatus national registry: ICE's 287(g) sheets plus curated, sourced facts"
+ALIASES = "aliases.json"
 
 
-def build(sheets: Path | None, curated: list[Path]) -> Registry:
+def manifest_rows(manifest: Path) -> list[dict[str, str]]:
+    """The manifest's `use=yes` rows, in its order."""
+    with manifest.open(newline="", encoding="utf-8") as fh:
+        return [row for row in csv.DictReader(fh) if row["use"] == "yes"]
+
+
+def provenance(row: dict[str, str]) -> str:
+    note = f"Copied from {row['origin']}" if row["origin"] else "Origin not recorded"
+    if row["retrieved_utc"]:
+        note += f" (retrieved {row['retrieved_utc']} UTC)"
+    return note + (f". {row['note']}" if row["note"] else ".")
+
+
+def ingest_manifest(registry: Registry, manifest: Path) -> Registry:
+    """*registry* with every `use=yes` sheet of *manifest* ingested, in the manifest's order."""
+    from icestatus.ingest import ingest_sheets
+    from icestatus.sources import read_roster
+
+    notes: dict[str, str] = {}
+    for row in manifest_rows(manifest):
+        roster = read_roster(
+            manifest.parent / "sheets" / row["path"], kind=SheetKind(row["kind"]),
+            published=dt.date.fromisoformat(row["published"]), half=row["half"] or None,
+        )
+        result = ingest_sheets(registry, [roster])
+        registry = result.registry
+        for f in result.files:
+            if f.source_id is not None:
+                notes[f.source_id] = provenance(row)
+    sources = tuple(
+        src.model_copy(update={"note": " ".join(filter(None, (src.note, notes[src.id])))})
+        if src.id in notes else src
+        for src in registry.sources
+    )
+    return registry.model_copy(update={"sources": sources})
+
+
+_ENDS = ("terminated", "delisted")
+_SKIP = ("moa_linked", "corrected")
+
+
+def reconcile(registry: Registry) -> Registry:
+    """One event where a curated fact and a sheet say the same thing in turn.
+
+    Within one agreement's history (MOA links and corrections aside), an event that
+    follows one of the same effect, one citing a sheet and the other not, adds nothing:
+    applied after applied, withdrawn after withdrawn, signed after signed with the same signing date, an end after an
+    end (a news report of a termination, then ICE's sheet no longer listing it). The later
+    event is dropped and its sources (and note, MOA address, when the earlier one has none)
+    go to the earlier one, so that both sources back one fact.
+    """
+    ice = {s.id for s in registry.sources if s.kind.value == "ice_sheet"}
+    last: dict[tuple[str, str], int] = {}
+    events = list(registry.events)
+    keep = [True] * len(events)
+    for i, ev in enumerate(events):
+        kind = ev.kind.value
+        if kind in _SKIP:
+            continue
+        key = (ev.department_id, ev.model.value)
+        j = last.get(key)
+        last[key] = i
+        if j is None:
+            continue
+        before = events[j]
+        from_sheet = [any(s in ice for s in e.sources) for e in (before, ev)]
+        if from_sheet[0] == from_sheet[1]:
+            continue
+        same = (
+            (kind == before.kind.value and kind in ("applied", "withdrawn"))
+            or (kind == before.kind.value == "signed" and (ev.signed or ev.date) == (before.signed or before.date))
+            or (kind in _ENDS and before.kind.value in _ENDS)
+        )
+        if not same:
+            continue
+        events[j] = replace(
+            before,
+            sources=tuple(dict.fromkeys((*before.sources, *ev.sources))),
+            note=before.note or ev.note,
+            moa_url=before.moa_url or ev.moa_url,
+            moa_pending=before.moa_pending if before.moa_url or before.moa_pending else ev.moa_pending,
+        )
+        keep[i] = False
+        last[key] = j
+    return registry.model_copy(update={"events": tuple(e for e, k in zip(events, keep, strict=False) if k)})
+
+
+def build(manifest: Path | None, curated: list[Path]) -> Registry:
     registry = empty_registry(TITLE)
-    if sheets is not None:
-        from icestatus.ingest import ingest_paths  # the sheet pipeline (issue 3)
-
-        registry = ingest_paths(registry, sorted(sheets.glob("*/*.xlsx")) + sorted(sheets.glob("*.xlsx"))).registry
+    if manifest is not None:
+        registry = ingest_manifest(registry, manifest)
     for path in curated:
-        registry = merge_registries(registry, load_registry(path))
+        if path.name != ALIASES:
+            registry = merge_registries(registry, load_registry(path))
+    registry = reconcile(registry)
     problems = check_records(registry)
     if problems:
         raise SystemExit(f"build_registry: {problems[0]}")
     return registry
 
 
+def curated_files() -> list[Path]:
+    return sorted((REPO / "data" / "curated").glob("*.json"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sheets", type=Path, default=REPO.parent / "shared" / "data" / "ice-sheets")
+    parser.add_argument("--manifest", type=Path, default=REPO.parent / "shared" / "data" / "ice" / "manifest.csv")
     parser.add_argument("--no-sheets", action="store_true", help="curated facts only")
     parser.add_argument("--out", type=Path, default=REPO / "data" / "agreements.json")
     args = parser.parse_args(argv)
-    sheets = None if args.no_sheets else args.sheets
-    if sheets is not None and not sheets.is_dir():
-        print(f"build_registry: no ICE sheets at {sheets} (use --sheets DIR or --no-sheets)", file=sys.stderr)
+    manifest = None if args.no_sheets else args.manifest
+    if manifest is not None and not manifest.is_file():
+        print(f"build_registry: no manifest of ICE's sheets at {manifest} (use --manifest FILE or --no-sheets)",
+              file=sys.stderr)
         return 1
-    registry = build(sheets, sorted((REPO / "data" / "curated").glob("*.json")))
+    registry = build(manifest, curated_files())
     save_registry(registry, args.out, backup=False)
     out = args.out.resolve()
     shown = out.relative_to(REPO) if out.is_relative_to(REPO) else out
-    print(f"wrote {shown}: {len(registry.departments)} agencies, {len(registry.events)} events, "
-          f"{len(registry.sources)} sources")
+    agreements = {(e.department_id, e.model) for e in registry.events if e.kind.value == "signed"}
+    print(f"wrote {shown}: {len(registry.departments)} agencies, {len(agreements)} agreements, "
+          f"{len(registry.events)} events, {len(registry.sources)} sources")
     return 0
 
 

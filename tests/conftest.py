@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -11,22 +11,28 @@ from typer.testing import CliRunner
 REPO = Path(__file__).resolve().parents[1]
 
 
-def shared_sheets_dir() -> Path:
-    """Where ICE's published sheets are: $ICESTATUS_SHARED/data/ice-sheets, else ../shared beside the repo."""
-    base = os.environ.get("ICESTATUS_SHARED")
-    root = Path(base) if base else REPO.parent / "shared"
-    return root / "data" / "ice-sheets"
-
-
 @pytest.fixture(scope="session")
-def ice_sheets_dir() -> Path:
-    path = shared_sheets_dir()
+def ice_dir() -> Path:
+    """../shared/data/ice: ICE's 478 sheets (sheets/<retrieved>/<name>) and manifest.csv."""
+    from ice_data import shared_ice_dir
+
+    path = shared_ice_dir()
     if not (path / "manifest.csv").is_file():
         pytest.skip(
             f"ICE's published sheets not found at {path} (they live in ../shared, which is not "
             "part of the repo; set ICESTATUS_SHARED to its location to run these tests)"
         )
     return path
+
+
+@pytest.fixture(scope="session")
+def real_rosters(ice_dir: Path) -> dict[str, Any]:
+    """Every file of the manifest (use=yes or not) read by its name alone, once a session:
+    manifest path -> Roster."""
+    from ice_data import manifest
+    from icestatus.sources import read_roster
+
+    return {r["path"]: read_roster(ice_dir / "sheets" / r["path"]) for r in manifest(ice_dir, used=False)}
 
 
 @pytest.fixture

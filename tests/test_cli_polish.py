@@ -242,7 +242,7 @@ def _readme_examples() -> list[tuple[str, str]]:
 def test_readme_output_is_what_the_command_prints(runner: CliRunner, monkeypatch: pytest.MonkeyPatch,
                                                   tmp_path: Path, command: str, expected: str) -> None:
     """The README's examples, run again on the bundled registry as the README says
-    (COLUMNS=80, ICESTATUS_TODAY=2025-11-01). If the registry is rebuilt and this fails,
+    (COLUMNS=80, ICESTATUS_TODAY=2026-05-20). If the registry is rebuilt and this fails,
     paste the new output into the README."""
     import shlex
 
@@ -252,7 +252,7 @@ def test_readme_output_is_what_the_command_prints(runner: CliRunner, monkeypatch
     pipeline = words[words.index("|"):] if "|" in words else []
     words = words[: len(words) - len(pipeline)]
     monkeypatch.delenv("ICESTATUS_REGISTRY")
-    env = {"COLUMNS": "80", "ICESTATUS_TODAY": "2025-11-01"}
+    env = {"COLUMNS": "80", "ICESTATUS_TODAY": "2026-05-20"}
     if "broken.json" in words:  # the README's broken file is tests/fixtures/readme_broken.json
         (tmp_path / "broken.json").write_bytes((FIXTURE.parent / "readme_broken.json").read_bytes())
         monkeypatch.chdir(tmp_path)

@@ -282,10 +282,10 @@ def test_bad_cells(runner: CliRunner, registry: Path, tmp_path: Path, cells: dic
 COLUMNS = {
     "renamed agency column": (["STATE", "AGENCY NAME", *HEADER[2:]],
                               "no header row (a row with STATE and LAW ENFORCEMENT AGENCY columns) in the first sheet"),
-    "no SIGNED column": ([*HEADER[:5], "MOA"], "missing column SIGNED for a participating sheet; found columns: "),
+    "no SIGNED column": ([*HEADER[:5], "MOA", "NOTES"], "missing column SIGNED for a participating sheet; found columns: "),
     "renamed SIGNED column": ([*HEADER[:5], "DATE SIGNED", "MOA"], "missing column SIGNED for a participating sheet"),
-    "no TYPE nor COUNTY": (["STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE", "SIGNED"],
-                           "missing columns TYPE, COUNTY for a participating sheet"),
+    "no TYPE": (["STATE", "LAW ENFORCEMENT AGENCY", "SUPPORT TYPE", "SIGNED"],
+                "missing column TYPE for a participating sheet"),
     "no header at all": (KERR, "no header row"),
 }
 

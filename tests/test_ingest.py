@@ -166,8 +166,8 @@ class TestRenamedRows:
          row("Lake Wales Police Department", state="FL", type_="Municipality", signed="2025-02-26"), "another type"),
         (row("City of Melbourne Police Department", state="FL", signed="2025-04-14"),
          row("Melbourne Police Department", state="FL", signed="2025-04-24"), "another signing date"),
-        (row("Ellis County Sheriff's Office", "warrant_service", state="TX", signed="2025-07-07"),
-         row("Ellis County Sheriff's Office", "warrant_service", state="KS", signed="2025-07-07"), "another state"),
+        (row("Elm County Sheriff's Office", "warrant_service", state="TX", signed="2025-07-07"),
+         row("Elm County Sheriff's Office", "warrant_service", state="KS", signed="2025-07-07"), "another state"),
     ])
     def test_not_a_rename(self, old: RosterRow, new: RosterRow, why: str) -> None:
         reg = ingest(part("2025-05-19", old), part("2025-05-20", new))
@@ -389,13 +389,19 @@ class TestOrderAndSources:
                   part("2025-05-19", half="am"), pend("2025-05-16", half="pm")]
         got = [(s.published.day, s.half, s.kind.value) for s in sorted(sheets, key=publication_key)]
         assert got == [(16, "pm", "pending"), (19, "am", "participating"), (19, "am", "pending"),
-                       (19, "pm", "participating"), (19, None, "pending")]
+                       (19, None, "pending"), (19, "pm", "participating")]
+
+    def test_same_day_order_of_ice_suffixes(self) -> None:
+        """am, then amB, then mid or none, then pm, then pm2/pmB/pm_b (the manifest's order)."""
+        halves = ["pmB", "pm", None, "am", "pm_b", "mid", "amB", "pm2"]
+        got = [s.half for s in sorted((part("2025-10-29", half=h) for h in halves), key=publication_key)]
+        assert got == ["am", "amB", None, "mid", "pm", "pmB", "pm_b", "pm2"]
 
     def test_each_sheet_is_a_source_and_coverage_follows(self) -> None:
         sheet = part("2025-07-18", row(JIM, signed="2025-03-25"), half="pm")
         reg = ingest(part("2025-07-18", half="am"), sheet)
         src = reg.sources[-1]
-        assert src.model_dump(exclude_none=True) == {
+        assert src.model_dump(exclude_defaults=True) == {
             "id": "ice-participating-2025-07-18-pm", "kind": SourceKind.ice_sheet, "publisher": PUBLISHER,
             "title": "ICE 287(g) participating agencies sheet participatingAgencies07182025pm.xlsx",
             "published": d("2025-07-18"), "sheet": SheetKind.participating, "half": "pm", "sha1": sheet.sha1, "rows": 1,
@@ -679,10 +685,13 @@ class TestBundledRegistry:
     def test_history_wells(self, runner: CliRunner) -> None:
         doc = json.loads(run(runner, "history", "wells", "-f", "json")[0])
         kinds = [(e["kind"], e["date"]) for e in doc["events"]]
-        assert kinds == [("applied", "2025-03-28"), ("signed", "2025-04-02"), ("paused", "2025-05-20"), ("terminated", "2025-10-21")]
-        signed = doc["events"][1]
-        assert [s["kind"] for s in signed["sources"]] == ["ice_sheet", "news", "press_release"]
-        assert signed["moa_url"] == "https://www.ice.gov/doclib/287gMOA/WellsPDME_TFM_MOA_040225.pdf"
+        assert kinds == [("applied", "2025-03-28"), ("signed", "2025-04-02"), ("moa_linked", "2025-04-28"),
+                         ("paused", "2025-05-20"), ("terminated", "2025-10-21")]
+        signed, linked, ended = doc["events"][1], doc["events"][2], doc["events"][4]
+        # the news and ICE's sheet of 2025-04-03 back one signing; the sheet of 2025-10-23 the end
+        assert [s["kind"] for s in signed["sources"]] == ["news", "press_release", "ice_sheet"]
+        assert [s["id"] for s in ended["sources"]][-1] == "ice-participating-2025-10-23-mid"
+        assert linked["moa_url"] == "https://www.ice.gov/doclib/287gMOA/WellsPDME_TFM_MOA_040225.pdf"
         assert all(e["sources"] for e in doc["events"])
         assert [x["id"] for x in doc["also_matched"]] == ["tx-jim-wells-county-sheriffs-office"]
         table, _ = run(runner, "history", "wells")
@@ -693,7 +702,7 @@ class TestBundledRegistry:
         april = json.loads(run(runner, "as-of", "2025-04-10", "--state", "ME", "-f", "json")[0])
         assert {(r["department"], r["status"], r["since"]) for r in april} == {
             ("Wells Police Department", "active", "2025-04-02"),
-            ("Monmouth-Winthrop Police Department", "pending", "2025-04-08")}
+            ("Monmouth Winthrop Police Department", "pending", "2025-04-04")}
         may = json.loads(run(runner, "as-of", "2025-05-01", "--state", "ME", "-f", "json")[0])
         assert [(r["department"], r["status"]) for r in may] == [("Wells Police Department", "active")]
         assert json.loads(run(runner, "list", "--state", "ME", "-f", "json")[0]) == []
@@ -703,7 +712,7 @@ class TestBundledRegistry:
 
         reg = load_registry(bundled_registry_path())
         cov = reg.coverage[SheetKind.participating]
-        assert (cov.first, cov.last) == (d("2025-05-16"), d("2025-07-18"))
-        assert sum(1 for s in reg.sources if s.kind is SourceKind.ice_sheet) == 53
-        assert len(reg.departments) > 700
+        assert (cov.first, cov.last) == (d("2025-02-21"), d("2026-05-18"))
+        assert sum(1 for s in reg.sources if s.kind is SourceKind.ice_sheet) > 450
+        assert len(reg.departments) > 1600
 

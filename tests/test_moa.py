@@ -97,7 +97,8 @@ class TestBundledRegistry:
         data = bundled_registry_path().read_bytes()
         assert b"safelinks" not in data.lower() and b"http://" not in data
         urls = [e.moa_url for e in load_registry(bundled_registry_path()).events if e.moa_url]
-        assert len(urls) > 600 and all(u.startswith("https://www.ice.gov/doclib/287gMOA/") for u in urls)
+        # ICE's own addresses: doclib/287gMOA/, and doclib/about/offices/ero/287g/ (13 MOAs of 2025-07-30)
+        assert len(urls) > 1500 and all(u.startswith("https://www.ice.gov/doclib/") for u in urls)
 
     def test_list_and_history_carry_the_moa(self, runner: CliRunner) -> None:
         rows = json.loads(run(runner, "as-of", "2025-07-18", "--state", "ME", "-f", "json")[0])

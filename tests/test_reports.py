@@ -623,17 +623,17 @@ class TestHistorySource:
 # ---------------------------------------------------------------- facts from ICE's sheets
 
 
-def _manifest(sheets_dir: Path) -> list[dict[str, str]]:
-    with (sheets_dir / "manifest.csv").open(newline="") as fh:
-        return list(csv.DictReader(fh))
+def _manifest(ice_dir: Path) -> list[dict[str, str]]:
+    from ice_data import manifest
+
+    return manifest(ice_dir)
 
 
-def _last_sheet_of_day(sheets_dir: Path, kind: str, day: str) -> Path:
-    """The sheet ICE published last on *day* (pm after am): what `as-of day` must show."""
-    rows = [r for r in _manifest(sheets_dir) if r["kind"] == kind and r["published"] == day]
-    assert rows, f"no {kind} sheet of {day} in the manifest"
-    best = max(rows, key=lambda r: (r["half"] == "pm", r["retrieved_utc"]))
-    return sheets_dir / best["path"]
+def _last_sheet_of_day(ice_dir: Path, kind: str, day: str) -> Path:
+    """The sheet ICE published last on *day*: what `as-of day` must show."""
+    from ice_data import last_of_day
+
+    return last_of_day(ice_dir, kind, day)
 
 
 @pytest.fixture(scope="module")
@@ -661,8 +661,13 @@ class SheetView:
                 ids.setdefault((d.state, normalize_name(name)), d.id)
         self.sheet = read_sheet(path)
         self.rows: dict[tuple[str, Model], Any] = {}
+        from icestatus.ingest import known_aliases
+
+        aliases = known_aliases()
         for row in self.sheet.rows:
-            key = (ids[(row.state, normalize_name(row.agency))], row.model)
+            alias = aliases.resolve(row.state, row.agency, row.model)
+            state, name = (alias.agency_state, alias.agency_name) if alias else (row.state, row.agency)
+            key = (ids[(state, normalize_name(name))], row.model)
             self.rows.setdefault(key, row)
 
     def keys(self) -> set[tuple[str, Model]]:
@@ -674,10 +679,10 @@ class TestAgainstIceSheets:
     """Issue 4's acceptance facts, on the bundled registry, checked against ICE's own sheets."""
 
     def test_diff_lists_exactly_the_rows_that_differ_between_two_sheets(
-        self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
+        self, runner: CliRunner, national: Registry, ice_dir: Path
     ) -> None:
-        old = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", "2025-05-16"))
-        new = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", "2025-07-18"))
+        old = SheetView(national, _last_sheet_of_day(ice_dir, "participating", "2025-05-16"))
+        new = SheetView(national, _last_sheet_of_day(ice_dir, "participating", "2025-07-18"))
         rows = as_json(runner, "diff", "2025-05-16", "2025-07-18", registry=bundled_registry_path())
         by_change: dict[str, set[tuple[str, Model]]] = {}
         for r in rows:
@@ -698,10 +703,10 @@ class TestAgainstIceSheets:
         assert len(started) > 100 and ended and resigned and relinked
 
     def test_diff_applications_match_the_pending_sheets(
-        self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
+        self, runner: CliRunner, national: Registry, ice_dir: Path
     ) -> None:
-        old = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "pending", "2025-05-15"))
-        new = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "pending", "2025-07-18"))
+        old = SheetView(national, _last_sheet_of_day(ice_dir, "pending", "2025-05-15"))
+        new = SheetView(national, _last_sheet_of_day(ice_dir, "pending", "2025-07-18"))
         rows = as_json(runner, "diff", "2025-05-16", "2025-07-18", "--all", registry=bundled_registry_path())
         applied = {(r["department_id"], Model(r["model"])) for r in rows if r["change"] == "applied"}
         withdrawn = {(r["department_id"], Model(r["model"])) for r in rows if r["change"] == "withdrawn"}
@@ -709,9 +714,9 @@ class TestAgainstIceSheets:
         assert withdrawn <= old.keys() - new.keys()
 
     def test_stats_counts_the_sheet_per_state_and_model(
-        self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
+        self, runner: CliRunner, national: Registry, ice_dir: Path
     ) -> None:
-        sheet = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", "2025-07-18"))
+        sheet = SheetView(national, _last_sheet_of_day(ice_dir, "participating", "2025-07-18"))
         expected = Counter((dept_id[:2].upper(), model.value) for dept_id, model in sheet.keys())  # noqa: SIM118
         doc = as_json(runner, "stats", "--on", "2025-07-18", registry=bundled_registry_path())
         got = Counter({(r["state"], m.value): r[m.value] for r in doc["rows"] for m in Model if r[m.value]})
@@ -720,10 +725,10 @@ class TestAgainstIceSheets:
         assert doc["total"]["agencies"] == len({d for d, _ in sheet.keys()})  # noqa: SIM118
 
     def test_states_count_both_sheets_per_state(
-        self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
+        self, runner: CliRunner, national: Registry, ice_dir: Path
     ) -> None:
-        part = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", "2025-07-18"))
-        pend = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "pending", "2025-07-18"))
+        part = SheetView(national, _last_sheet_of_day(ice_dir, "participating", "2025-07-18"))
+        pend = SheetView(national, _last_sheet_of_day(ice_dir, "pending", "2025-07-18"))
         rows = {r["state"]: r for r in as_json(runner, "states", "--on", "2025-07-18", registry=bundled_registry_path())}
         assert {s: r["in_force"] for s, r in rows.items() if r["in_force"]} == Counter(
             d[:2].upper() for d, _ in part.keys())  # noqa: SIM118
@@ -732,25 +737,27 @@ class TestAgainstIceSheets:
         assert {s: r["policy"] for s, r in rows.items() if r["policy"]} == {"CA": "ban", "IL": "ban", "NJ": "ban"}
 
     def test_trend_meets_every_participating_sheet(
-        self, runner: CliRunner, national: Registry, ice_sheets_dir: Path
+        self, runner: CliRunner, national: Registry, ice_dir: Path
     ) -> None:
         rows = as_json(runner, "trend", "--from", "2025-05-16", "--to", "2025-07-18", "--every", "day",
                        registry=bundled_registry_path())
         by_date = {r["date"]: r["in_force"] for r in rows}
-        days = sorted({r["published"] for r in _manifest(ice_sheets_dir) if r["kind"] == "participating"})
+        days = sorted({r["published"] for r in _manifest(ice_dir)
+                       if r["kind"] == "participating" and "2025-05-16" <= r["published"] <= "2025-07-18"})
         for day in days:
-            sheet = SheetView(national, _last_sheet_of_day(ice_sheets_dir, "participating", day))
+            sheet = SheetView(national, _last_sheet_of_day(ice_dir, "participating", day))
             assert by_date[day] == len(sheet.keys()), day
 
     def test_sources_are_the_sheets_with_their_identity(self, runner: CliRunner, national: Registry,
-                                                        ice_sheets_dir: Path) -> None:
+                                                        ice_dir: Path) -> None:
         rows = as_json(runner, "sources", "--kind", "ice_sheet", registry=bundled_registry_path())
-        manifest = _manifest(ice_sheets_dir)
+        manifest = _manifest(ice_dir)
         # every sheet ingested is a source, by its SHA-1 and publication date
         by_id = {s.id: s for s in national.sources}
-        assert sorted((by_id[r["id"]].sha1, r["published"]) for r in rows) == sorted(
-            (m["sha1"], m["published"]) for m in manifest)
+        # (a file ICE posted twice on one day, the same bytes, is one source)
+        assert {(by_id[r["id"]].sha1, r["published"]) for r in rows} == {
+            (m["sha1"], m["published"]) for m in manifest}
         # the first participating sheet backs one event per row (its agreements' listings)
         first = next(r for r in rows if r["id"] == national.coverage["participating"].first_source)  # type: ignore[index]
         assert first["events"] == len(SheetView(national, _last_sheet_of_day(
-            ice_sheets_dir, "participating", "2025-05-16")).keys())
+            ice_dir, "participating", first["published"])).keys())

@@ -27,6 +27,7 @@ SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,199
 DepartmentId = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}-[a-z0-9][a-z0-9-]{0,199}$")]
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Sha1 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
+Half = Annotated[str, StringConstraints(pattern=r"^(am|pm|mid)(_?[A-Za-z0-9])?$")]
 
 
 class _Frozen(BaseModel):
@@ -53,9 +54,20 @@ class Source(_Frozen):
     note: LongText | None = None
     # For ICE sheets (kind=ice_sheet): which list, which edition, and the file's identity.
     sheet: SheetKind | None = None
-    half: Literal["am", "pm"] | None = None
+    half: Half | None = Field(
+        default=None, description="ICE's suffix after the date: am, pm, mid, or one of them and a "
+        "letter or digit (pm2, pmB, amB, pm_b).",
+    )
     sha1: Sha1 | None = None
     rows: int | None = Field(default=None, ge=0)
+    same_as: SourceId | None = Field(
+        default=None, description="ICE sheets: this publication lists the same rows as that "
+        "source: evidence that nothing changed up to its date, no events of its own.",
+    )
+    suspect: bool = Field(
+        default=False, description="ICE sheets: held as suspect (it left out a large share of the "
+        "agreements listed before); the agreements it left out were not ended on its word.",
+    )
 
 
 @dataclass(frozen=True, slots=True, config=_RECORD)

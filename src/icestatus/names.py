@@ -23,6 +23,8 @@ ABBREVIATIONS: dict[str, str] = {
     "st": "saint",
     "mt": "mount",
     "sheriff": "sheriffs",  # "Sheriff Office" and "Sheriff's Office" are one agency
+    "bocc": "board of county commissioners",  # ICE spelled these out on 2025-03-17
+    "dps": "department of public safety",
     "offic": "office",  # "Berrian County Sheriff's Offic" (participating sheets of 2025-05-16 and 05-19)
 }
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol, TypedDict, Unpack, cast
 
@@ -47,7 +47,9 @@ class Roster:
     wrong though readable; a reader never prints, so showing them is the caller's choice.
     ``source_kind``, ``publisher``, ``title`` and ``id_prefix`` are what the registry's
     source record for this roster says (its id is ``<id_prefix>-<kind>-<date>[-<half>]``);
-    the defaults are ICE's, the publisher of every roster so far.
+    the defaults are ICE's, the publisher of every roster so far. ``saved`` (the file's
+    own last-saved time) lets ``ingest`` tell an old list re-posted under a new name;
+    ``seen`` is the day a Wayback capture shows the file still current.
     """
 
     path: Path
@@ -61,6 +63,9 @@ class Roster:
     publisher: str = ICE_PUBLISHER
     title: str = ""  # empty: "ICE 287(g) <kind> agencies sheet <file name>"
     id_prefix: str = "ice"
+    saved: datetime | None = None  # when the file says it was last saved (UTC); None if the caller dated it
+    seen: date | None = None  # a capture's date, when it is later than ``published``
+    redate: date | None = None  # the day it was saved, if weeks after the name's date
 
     def __post_init__(self) -> None:
         if not self.title:

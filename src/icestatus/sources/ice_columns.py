@@ -31,17 +31,49 @@ SUPPORT_TYPE = "SUPPORT TYPE"
 SIGNED = "SIGNED"
 MOA = "MOA"
 
-# TYPE and COUNTY may be empty in a row but are always columns of ICE's sheets: if one
-# disappears the format has changed, and a reader that shrugs would hide that.
+ADDENDUM = "ADDENDUM"
+
+# The six column layouts ICE used in 2025-2026 (header of the first sheet, left to right;
+# empty header cells after the last column are no columns):
+LAYOUTS: dict[SheetKind, tuple[tuple[str, ...], ...]] = {
+    SheetKind.participating: (
+        (STATE, AGENCY, TYPE, SUPPORT_TYPE, SIGNED, MOA),  # until 2025-03-16
+        (STATE, AGENCY, TYPE, COUNTY, SUPPORT_TYPE, SIGNED, MOA),  # from 2025-03-17
+        (STATE, AGENCY, TYPE, COUNTY, SUPPORT_TYPE, SIGNED, MOA, ADDENDUM),  # from 2025-07-01 pm
+    ),
+    SheetKind.pending: (
+        (STATE, AGENCY, TYPE, SUPPORT_TYPE),  # until 2025-03-16
+        (STATE, AGENCY, TYPE, COUNTY, SUPPORT_TYPE),  # from 2025-03-17
+        (STATE, AGENCY, TYPE, COUNTY, SUPPORT_TYPE, MOA),  # from 2026-01-08
+    ),
+}
+
+# The columns a sheet of a kind must have. TYPE may be empty in a row but is always a
+# column: if one of these disappears the format has changed, and a reader that shrugs
+# would hide that. COUNTY (from 2025-03-17) and MOA are read when present; ADDENDUM's
+# links are not the MOA's and are not read.
 _REQUIRED: dict[SheetKind, tuple[str, ...]] = {
-    SheetKind.participating: (STATE, AGENCY, TYPE, COUNTY, SUPPORT_TYPE, SIGNED),
-    SheetKind.pending: (STATE, AGENCY, TYPE, COUNTY, SUPPORT_TYPE),
+    SheetKind.participating: (STATE, AGENCY, TYPE, SUPPORT_TYPE, SIGNED),
+    SheetKind.pending: (STATE, AGENCY, TYPE, SUPPORT_TYPE),
 }
 
 # STATE values ICE has printed that are not state names but can only mean one state.
 # Exact entries, reviewed by hand: a state is never guessed from its spelling.
 _STATE_MISSPELLINGS: dict[str, str] = {
     "UTAHJ": "UT",  # Weber County Sheriff's Office, participating sheets of 2025-07-03 and 07-07
+    "PENNSLYVANIA": "PA",  # 69 rows of 2025 and 2026
+    "WEST VIRIGINIA": "WV",  # 51 rows from 2025-05
+    "WEST VIRIGINA": "WV",  # 8 rows
+    "MCHIGAN": "MI",  # 4 rows
+}
+
+# SUPPORT TYPE values ICE has printed that are not a model's name but can only mean one.
+# Exact entries, like the states: a model is never guessed from a spelling.
+_MODEL_MISSPELLINGS: dict[str, Model] = {
+    "WARRANT SERVICES OFFICER": Model.warrant_service,  # 50 rows from 2025-05
+    "WARRANT SERVICE OFFICE": Model.warrant_service,  # 6 rows
+    "TASK FORCE OFFICER": Model.task_force,  # 12 rows
+    "JAIL ENFORCMENT MODEL": Model.jail_enforcement,  # 1 row
 }
 
 _MODELS: dict[str, Model] = {label.upper(): model for model, label in MODEL_LABELS.items()}
@@ -60,6 +92,8 @@ _FIRST_SERIAL_1900 = 61
 _EPOCH_1904 = date(1904, 1, 1)
 
 _SAFELINKS_HOST = "safelinks.protection.outlook.com"
+_VIEWER_PREFIX = re.compile(r"chrome-extension://[a-z]{32}/", re.IGNORECASE)
+_ONE_SLASH = re.compile(r"\A(https?:)/(?!/)", re.IGNORECASE)
 _URL_TEXT = re.compile(r"https?://\S+\Z", re.IGNORECASE)
 # What a registry can hold (models.Text, models.Url): a longer name or a link that is not
 # a web address must stop here, with its row and column, not crash ingest's validation.
@@ -72,11 +106,16 @@ def normalize_moa_url(url: str) -> str:
 
     ICE's webmaster pasted many links out of Outlook, so they are wrapped in Microsoft
     "safe links" (``https://gcc02.safelinks.protection.outlook.com/?url=<encoded>&data=...``),
-    sometimes more than once, and some say ``http:``. Unwrapped and upgraded to https, the
+    sometimes more than once, and some say ``http:``; others were copied out of Chrome's PDF
+    viewer (``chrome-extension://<id>/https:/www.ice.gov/...``, one slash lost). Unwrapped and upgraded to https, the
     same document gets the same address in every sheet, which is what lets ``ingest`` see
     that an MOA link did not change.
     """
     url = url.strip()
+    if url[:19].lower() == "chrome-extension://":
+        # Copied out of Chrome's PDF viewer: chrome-extension://<extension id>/<the address>.
+        url = _VIEWER_PREFIX.sub("", url, count=1)
+    url = _ONE_SLASH.sub(r"\1//", url, count=1)  # "https:/www.ice.gov/...", 186 rows of 2026
     while _SAFELINKS_HOST in url.lower():  # cheap test first: most links are not wrapped
         try:
             parts = urlsplit(url)
@@ -128,6 +167,11 @@ def _header_name(value: Cell) -> str:
     return _collapsed(value).upper()
 
 
+def kind_of_columns(columns: dict[str, int]) -> SheetKind:
+    """Which list a header holds: only the participating list has a SIGNED column."""
+    return SheetKind.participating if SIGNED in columns else SheetKind.pending
+
+
 def typed_rows(
     path: Path,
     kind: SheetKind,
@@ -135,9 +179,27 @@ def typed_rows(
     grid: Sequence[Sequence[Cell]],
     hyperlinks: Sequence[Hyperlink],
     date1904: bool,
-) -> tuple[tuple[RosterRow, ...], tuple[str, ...]]:
-    """Type every row below the header; *grid* starts at A1, so index + 1 is the row number."""
+    *,
+    kind_from_name: bool = False,
+) -> tuple[tuple[RosterRow, ...], tuple[str, ...], SheetKind]:
+    """Type every row below the header; *grid* starts at A1, so index + 1 is the row number.
+
+    Returns the rows, the warnings and the kind of list read. When *kind* only comes from
+    the file name (*kind_from_name*) and the columns are exactly one of the other list's
+    layouts (ICE swapped its two files on 2025-09-22 pm), the file is read as what its
+    columns say, with a warning:
+    a pending list is never read as the participating one, nor the other way round.
+    """
     header_index, columns = _header(path, grid)
+    warnings: list[str] = []
+    held = kind_of_columns(columns)
+    if kind_from_name and held is not kind and set(columns) in [set(x) for x in LAYOUTS[held]]:
+        warnings.append(
+            f"{path}: the file name says {kind.value}, but its columns are those of the {held.value} "
+            f"list ({'a' if held is SheetKind.participating else 'no'} {SIGNED} column): read as the "
+            f"{held.value} list"
+        )
+        kind = held
     missing = [name for name in _REQUIRED[kind] if name not in columns]
     if missing:
         found = ", ".join(name for name in columns) or "none"
@@ -153,13 +215,19 @@ def typed_rows(
     moa_column = columns.get(MOA)
     links = _column_links(hyperlinks, moa_column, len(grid)) if moa_column is not None else {}
     read = _RowReader(path, kind, published, columns, date1904)
+    read.warnings.extend(warnings)
     rows = []
+    support_type = columns[SUPPORT_TYPE]
     for index in range(header_index + 1, len(grid)):
         cells = grid[index]
         if not any(_text(cell) for cell in cells):
             continue
+        if support_type >= len(cells) or not _text(cells[support_type]):
+            # A row without a model names no agreement (three rows of October 2025).
+            read.warn(index + 1, SUPPORT_TYPE, "empty, so the row names no agreement: skipped")
+            continue
         rows.append(read(index + 1, cells, links.get(index)))
-    return tuple(rows), tuple(read.warnings)
+    return tuple(rows), tuple(read.warnings), kind
 
 
 def _header(path: Path, grid: Sequence[Sequence[Cell]]) -> tuple[int, dict[str, int]]:
@@ -235,7 +303,7 @@ class _RowReader:
         else:
             moa_url = None
         if moa_url is not None and (len(moa_url) > _MAX_TEXT or not _WEB_ADDRESS.match(moa_url)):
-            self._warn(
+            self.warn(
                 row, MOA,
                 f"link {_shown(moa_url)} is not an http(s) address of at most {_MAX_TEXT:,} "
                 "characters without spaces; left out",
@@ -263,7 +331,7 @@ class _RowReader:
             )
         return text
 
-    def _warn(self, row: int, column: str, note: str) -> None:
+    def warn(self, row: int, column: str, note: str) -> None:
         self.warnings.append(f"{self.path}: row {row}, column {column}: {note}")
 
     def _state(self, row: int, value: Cell) -> str:
@@ -274,12 +342,14 @@ class _RowReader:
         code = _STATE_MISSPELLINGS.get(text.upper())
         if code is None:
             raise self._error(row, STATE, f"{_shown(text)} is not a US state")
-        self._warn(row, STATE, f"read {text!r} as {code}")
+        self.warn(row, STATE, f"read {text!r} as {code}")
         return code
 
     def _model(self, row: int, value: Cell) -> Model:
         text = _collapsed(value)
         model = _MODELS.get(text.upper())
+        if model is None and (model := _MODEL_MISSPELLINGS.get(text.upper())) is not None:
+            self.warn(row, SUPPORT_TYPE, f"read {text!r} as {MODEL_LABELS[model]}")
         if model is None:
             expected = ", ".join(MODEL_LABELS.values())
             raise self._error(
@@ -293,9 +363,9 @@ class _RowReader:
         except (ValueError, TypeError):
             raise self._error(row, SIGNED, f"cannot read {_shown(_text(value))} as a date") from None
         if repaired:
-            self._warn(row, SIGNED, f"read {_text(value)!r} as {signed}")
+            self.warn(row, SIGNED, f"read {_text(value)!r} as {signed}")
         if signed is not None and signed > self.published:
-            self._warn(
+            self.warn(
                 row, SIGNED, f"signed {signed} is after the publication date {self.published}"
             )
         return signed

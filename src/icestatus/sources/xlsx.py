@@ -19,6 +19,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 from xml.parsers import expat
@@ -48,6 +49,7 @@ _SHEET_TAG = f"{_NS_MAIN} sheet"
 _WORKBOOK_PR_TAG = f"{_NS_MAIN} workbookPr"
 _HYPERLINK_TAG = f"{_NS_MAIN} hyperlink"
 _REL_ID = f"{_NS_REL} id"
+_MODIFIED_TAG = "http://purl.org/dc/terms/ modified"
 # The first start tag of an element (not <?xml ...?> or <!-- -->), and <hyperlinks> with
 # or without a namespace prefix.
 _ROOT_START_TAG = re.compile(rb"""<[^\s>/!?]+(?:\s+[^\s=>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*>""")
@@ -131,8 +133,10 @@ class _UnsafeXml(Exception):
 
 def xlsx_grid(
     path: Path, data: bytes, limit: int, *, not_zip_hint: str = ""
-) -> tuple[Sequence[Sequence[Cell]], list[Hyperlink], bool]:
-    """Values of the first sheet (from A1), its external hyperlinks, and its date system.
+) -> tuple[Sequence[Sequence[Cell]], list[Hyperlink], bool, datetime | None]:
+    """Values of the first sheet (from A1), its external hyperlinks, its date system, and
+    when the workbook was last saved (``docProps/core.xml``'s ``dcterms:modified``, UTC;
+    None when the workbook does not say or says something that is not a time).
 
     *limit* is the size limit the file was read with (the unpacked total may be ten times
     that); *not_zip_hint* ends the message for a file that is not a zip archive at all.
@@ -150,6 +154,7 @@ def xlsx_grid(
         try:
             sheet_name, sheet_part, date1904 = _first_sheet(archive)
             hyperlinks = _hyperlinks(archive, sheet_part)
+            saved = _saved_at(archive)
         except KeyError as exc:
             raise SheetError(f"{path}: not an XLSX workbook ({exc.args[0]})") from None
         except _UnsafeXml:
@@ -163,7 +168,7 @@ def xlsx_grid(
         raise SheetError(
             f"{path}: cannot read the workbook: {type(exc).__name__}: {_one_line(exc)}"
         ) from None
-    return grid, hyperlinks, date1904
+    return grid, hyperlinks, date1904, saved
 
 
 def _check_bomb(path: Path, archive: zipfile.ZipFile, limit: int) -> None:
@@ -204,6 +209,51 @@ def _parse_xml(xml: bytes, on_start: Callable[[str, dict[str, str]], None]) -> N
     parser.EntityDeclHandler = refuse
     parser.StartElementHandler = on_start
     parser.Parse(xml, True)
+
+
+def _saved_at(archive: zipfile.ZipFile) -> datetime | None:
+    """``dcterms:modified`` of the workbook's core properties, as an aware UTC datetime."""
+    part = next(
+        (
+            _resolve("", target)
+            for rel_type, target in _relationships(archive, "").values()
+            if rel_type.endswith("/core-properties")
+        ),
+        "docProps/core.xml",
+    )
+    if part not in archive.NameToInfo or archive.NameToInfo[part].file_size > 1024 * 1024:
+        return None
+    text: list[str] = []
+    inside = [False]
+    parser = expat.ParserCreate(namespace_separator=" ")
+
+    def refuse(*_: object) -> None:
+        raise _UnsafeXml
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        inside[0] = tag == _MODIFIED_TAG
+
+    def end(tag: str) -> None:
+        inside[0] = False
+
+    def chars(data: str) -> None:
+        if inside[0]:
+            text.append(data)
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    try:
+        parser.Parse(archive.read(part), True)
+    except expat.ExpatError:
+        return None
+    try:
+        when = datetime.fromisoformat("".join(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
