@@ -602,6 +602,7 @@ def merge_registries(base: Registry, extra: Registry) -> Registry:
         depts[dept.id] = Department(
             id=old.id, name=old.name, state=old.state, type=old.type or dept.type,
             county=old.county or dept.county, aliases=tuple(a for a in aliases if a != old.name),
+            county_fips=old.county_fips or dept.county_fips,
         )
     events = list(base.events)
     index = {(e.department_id, e.model, e.kind, e.date): i for i, e in enumerate(events)}
