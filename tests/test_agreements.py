@@ -166,7 +166,7 @@ def test_wells_and_monmouth_winthrop_as_read_on_ices_sheets(runner: CliRunner) -
     assert (wells["signed"], wells["first_listed"], wells["last_listed"]) == ("2025-04-02", "2025-04-03", "2025-10-23")
     assert wells["last_listed_source"] == "ice-participating-2025-10-23-am"
     assert (wells["ended"], wells["ended_not_before"], wells["ended_how"]) == ("2025-10-21", None, "terminated")
-    assert wells["county_fips"] in (None, "23031")  # York County, once the build adds FIPS
+    assert (wells["county"], wells["county_fips"]) == ("York County", "23031")
     first, second = rows.pop("me-monmouth-winthrop-police-department:task_force:1"), rows.popitem()[1]
     assert not rows
     assert (first["listed_on"], first["first_listed"], first["last_listed"]) == ("pending", "2025-04-04", "2025-04-19")
