@@ -169,7 +169,7 @@ def test_wells_and_monmouth_winthrop_as_read_on_ices_sheets(runner: CliRunner) -
     assert (wells["county"], wells["county_fips"]) == ("York County", "23031")
     first, second = rows.pop("me-monmouth-winthrop-police-department:task_force:1"), rows.popitem()[1]
     assert not rows
-    assert (first["listed_on"], first["first_listed"], first["last_listed"]) == ("pending", "2025-04-04", "2025-04-19")
+    assert (first["ice_list"], first["first_listed"], first["last_listed"]) == ("pending", "2025-04-04", "2025-04-19")
     assert (first["ended_how"], first["ended_not_before"], first["ended"]) == ("withdrawn", "2025-04-19", "2025-04-28")
     assert (second["first_listed"], second["last_listed"], second["ended"]) == ("2025-07-21", "2025-07-21", "2025-07-23")
 
