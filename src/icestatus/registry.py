@@ -553,7 +553,39 @@ def _atomic_write(path: Path, data: bytes, directory: Path | None = None) -> Non
         with suppress(OSError):
             os.unlink(tmp)
         raise
-    try:  # make the rename itself durable
+    _fsync_directory(directory)
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary file beside *path* to write (by any means: SQLite, say), renamed onto
+    *path* once the block ends without an error and fsynced, or deleted if it fails: a
+    reader sees the old file or the new one, never half of one."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    tmp = Path(name)
+    try:
+        os.fchmod(fd, _mode_for(path))
+        os.close(fd)
+        yield tmp
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_directory(directory)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write *data* to *path* atomically (temporary file, fsync, rename)."""
+    _atomic_write(path, data)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename in *directory* durable."""
+    try:
         dfd = os.open(directory, os.O_RDONLY)
         try:
             os.fsync(dfd)

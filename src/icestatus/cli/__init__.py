@@ -16,10 +16,11 @@ from icestatus.cli import ingest
 from icestatus.cli import moa
 from icestatus.cli import reports
 from icestatus.cli import agreements
+from icestatus.cli import export
 # isort: on
 from icestatus.cli.app import app
 
-COMMAND_MODULES = (query, ingest, moa, reports, agreements)
+COMMAND_MODULES = (query, ingest, moa, reports, agreements, export)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 

@@ -214,14 +214,21 @@ def events_table(rows: Sequence[Mapping[str, Any]], title: str) -> Table:
 # ---------------------------------------------------------------- moa
 
 
+def agency_model_table(title: str, caption: str, agency_width: int = 20) -> Table:
+    """A table of agreements with its title and caption (lines), and its first columns:
+    Agency, St (state), Model."""
+    table = Table(title=cell(title, limit=None), caption=cell(*caption.split("\n"), limit=None),
+                  caption_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Agency", ratio=1, overflow="fold", min_width=agency_width)
+    table.add_column("St", no_wrap=True)
+    table.add_column("Model", no_wrap=True)
+    return table
+
+
 def moa_table(rows: Sequence[Mapping[str, Any]], title: str, caption: str, missing: bool) -> Table:
     """Agreements with their MOA address (``output.rows.moa_rows``), or how long each has
     waited for one (*missing*)."""
-    table = Table(title=cell(title, limit=None), caption=cell(*caption.split("\n"), limit=None),
-                  caption_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("Agency", ratio=1, overflow="fold", min_width=20)
-    table.add_column("St", no_wrap=True)
-    table.add_column("Model", no_wrap=True)
+    table = agency_model_table(title, caption)
     table.add_column("Signed", no_wrap=True)
     if missing:
         table.add_column("MOA", no_wrap=True)
@@ -251,11 +258,7 @@ def _approx(date: str | None, not_before: str | None) -> str:
 
 def agreement_terms_table(rows: Sequence[Mapping[str, Any]], title: str, caption: str) -> Table:
     """One line per agreement term (``output.rows.term_rows``): signed, listed, ended."""
-    table = Table(title=cell(title, limit=None), caption=cell(*caption.split("\n"), limit=None),
-                  caption_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("Agency", ratio=1, overflow="fold", min_width=18)
-    table.add_column("St", no_wrap=True)
-    table.add_column("Model", no_wrap=True)
+    table = agency_model_table(title, caption, agency_width=18)
     table.add_column("Status", no_wrap=True)
     table.add_column("Signed", no_wrap=True)
     table.add_column("Ended", no_wrap=True)
