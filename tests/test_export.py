@@ -139,3 +139,24 @@ def test_written_atomically_and_never_over_other_files(tmp_path: Path, runner: C
     monkeypatch.undo()
     assert runner.invoke(app, ["export", str(path), "--on", "2025-07-18"]).exit_code == 0  # an export is replaced
     assert query(path, "select value from export_info where key = 'as_of'") == [("2025-07-18",)]
+
+
+def test_the_readmes_queries_give_what_it_shows(exported: Path) -> None:
+    """The README's SQL examples ran on `icestatus export 287g.db --on 2025-07-18`; run
+    them again on such an export and compare with the tables shown under them."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## SQL and Datasette")
+    section = readme[start:readme.index("\n## ", start + 1)]
+    examples = re.findall(r"```sql\n(.*?)```\n\n((?:\|[^\n]*\|\n)+)", section, flags=re.DOTALL)
+    assert len(examples) == 3
+    for sql, table in examples:
+        lines = table.strip().splitlines()
+        shown = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+        with sqlite3.connect(exported) as con:
+            cur = con.execute(sql)
+            header = [d[0] for d in cur.description]
+            got = [["" if v is None else str(v) for v in row] for row in cur.fetchall()]
+        assert [c.strip() for c in lines[0].strip("|").split("|")] == header
+        assert got == shown, sql
