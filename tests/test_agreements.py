@@ -89,9 +89,9 @@ class TestTerms:
         assert (second.signed, second.signed_not_before) == (D("2025-04-01"), D("2025-03-20"))
         assert second.closing is None and second.last_listed.source == P6.id  # type: ignore[union-attr]
         news = terms["me-b:task_force:1"]
-        assert (news.first_listed, news.last_listed, news.listed_on) == (None, None, None)
+        assert (news.first_listed, news.last_listed, news.ice_list) == (None, None, None)
         app_only = terms["tx-c:task_force:1"]
-        assert app_only.listed_on is SheetKind.pending and app_only.signed is None
+        assert app_only.ice_list is SheetKind.pending and app_only.signed is None
         assert (app_only.first_listed.source, app_only.last_listed.source) == (Q1.id, Q2.id)  # type: ignore[union-attr]
         assert app_only.sources == (Q1.id, Q3.id)
 

@@ -16,7 +16,7 @@ and ``renewal_pending`` is set: ``stats`` counts that application as pending too
 
 What ICE listed comes from ICE's sheets only (never from a news fact): its participating
 sheets for an agreement that was signed, its pending sheets for an application that never
-was (``listed_on`` says which).
+was (``ice_list`` says which).
 
 * ``first_listed``: the first sheet the log records listing it (the sheet cited by its
   signing, a correction or an MOA link; by its application).
@@ -52,7 +52,7 @@ _APPLYING = frozenset({EventKind.applied})
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """One ICE participating sheet: its source id and publication date."""
+    """One ICE sheet that listed an agreement: its source id and publication date."""
 
     source: str
     date: dt.date
@@ -73,7 +73,7 @@ class Term:
     signed_not_before: dt.date | None  # when the signing date is only known to a window
     moa_url: str | None
     moa_pending: bool
-    listed_on: SheetKind | None      # which of ICE's lists first_listed/last_listed refer to
+    ice_list: SheetKind | None       # which of ICE's lists first_listed/last_listed refer to
     first_listed: Listing | None
     last_listed: Listing | None
 
@@ -221,10 +221,10 @@ def _term(dept: Department, model: Model, o: _Open, end: int | None, sheets: dic
             moa_url, moa_pending = ev.moa_url, False
     # An agreement is listed on the participating sheets; an application never signed, on the pending ones.
     if signing is not None:
-        listed_on, listing, opener = SheetKind.participating, _LISTING, signing
+        ice_list, listing, opener = SheetKind.participating, _LISTING, signing
     else:
-        listed_on, listing, opener = SheetKind.pending, _APPLYING, o.events[0]
-    kind_sheets = sheets[listed_on]
+        ice_list, listing, opener = SheetKind.pending, _APPLYING, o.events[0]
+    kind_sheets = sheets[ice_list]
     listed = [src for ev in o.events if ev.kind in listing for src in kind_sheets.cited(ev)]
     first = min(listed, key=kind_sheets.order, default=None)
     last = max(listed, key=kind_sheets.order, default=None)
@@ -233,7 +233,7 @@ def _term(dept: Department, model: Model, o: _Open, end: int | None, sheets: dic
     return Term(
         department=dept, model=model, number=o.number, start=o.start, end=end, events=tuple(o.events),
         applied=o.applied, signed=signed, signed_not_before=signed_not_before, moa_url=moa_url,
-        moa_pending=moa_pending, listed_on=listed_on if first is not None else None,
+        moa_pending=moa_pending, ice_list=ice_list if first is not None else None,
         first_listed=_listing(first), last_listed=_listing(last),
     )
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from icestatus.agreements import TermOnDate
 
 
-def _footer(rows: list[TermOnDate], ever: bool) -> str:
+def _footer(rows: list[TermOnDate], ever: bool, pending_unknown: bool) -> str:
     from icestatus.agreements import status_counts
     from icestatus.enums import Status, TermStatus
 
@@ -42,7 +42,10 @@ def _footer(rows: list[TermOnDate], ever: bool) -> str:
     parts = [f"{len(rows):,} agreement{'s' if len(rows) != 1 else ''}", f"{in_force:,} in force"]
     if counts[Status.paused]:
         parts.append(f"{counts[Status.paused]:,} paused")
-    parts.append(f"{counts[Status.pending]:,} pending" + (f" ({renewals:,} a renewal)" if renewals else ""))
+    pending = f"{counts[Status.pending]:,} pending" + (f" ({renewals:,} a renewal)" if renewals else "")
+    if pending_unknown:  # the rows are the applications last known, not those of the date
+        pending = f"{pending} when last known" if counts[Status.pending] else "pending unknown"
+    parts.append(pending)
     if ever:
         ended = sum(1 for r in rows if r.status is TermStatus.ended)
         later = sum(1 for r in rows if r.status is TermStatus.not_started)
@@ -75,7 +78,9 @@ def agreements(
     Example: icestatus agreements --ever --state ME --format csv
     """  # noqa: E501 (Typer prints a docstring's lines as they are)
     from icestatus import agreements as terms_of
+    from icestatus.coverage import Coverage, answer_on
     from icestatus.output.rows import TERM_COLUMNS, term_rows
+    from icestatus.output.text import limit_lines
     from icestatus.query import filter_states
     from icestatus.states import state_name
 
@@ -91,7 +96,8 @@ def agreements(
                                                      f" in force or pending on {date}."))
         return
     rows = term_rows(found[:limit], date)
-    caption = _footer(found, ever)
+    answer = answer_on(Coverage.of(reg), date)
+    caption = "\n".join([_footer(found, ever, answer.pending_unknown is not None), *limit_lines(answer.limits())])
     if limit is not None and limit < len(found):
         caption += f"\nshowing the first {limit:,} of {len(found):,} (drop --limit to see all)"
     where = f" · {state_name(state)}" if state else ""

@@ -105,7 +105,7 @@ def term_rows(rows: Iterable[TermOnDate], on: dt.date) -> list[Row]:
             "applied_not_before": _iso(t.applied.not_before) if t.applied else None,
             "signed": _iso(t.signed),
             "signed_not_before": _iso(t.signed_not_before),
-            "ice_list": t.listed_on.value if t.listed_on else None,
+            "ice_list": t.ice_list.value if t.ice_list else None,
             "first_listed": _iso(t.first_listed.date) if t.first_listed else None,
             "first_listed_source": t.first_listed.source if t.first_listed else None,
             "last_listed": _iso(t.last_listed.date) if t.last_listed else None,
