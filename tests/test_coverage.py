@@ -239,3 +239,47 @@ class TestAnswersCarryTheirDate:
         out, _ = run(runner, "--version")
         assert out.splitlines()[1] == (f"registry: {bundled_registry_path()} (bundled), "
                                        f"ICE's last sheet {self.LAST}")
+
+    def test_trend_defaults_to_the_lists_and_marks_what_they_do_not_cover(self, runner: CliRunner) -> None:
+        first = min(s.published for s in BUNDLED.sources if s.sheet is SheetKind.participating and s.published)
+        today = (self.LAST + dt.timedelta(days=198)).isoformat()
+        rows = json.loads(run(runner, "trend", "--format", "json", ICESTATUS_TODAY=today)[0])
+        assert (rows[0]["date"], rows[-1]["date"]) == (first.isoformat(), self.LAST.isoformat())
+        assert {r["coverage"] for r in rows} <= {"covered", "gap"}
+        out, _ = run(runner, "trend", ICESTATUS_TODAY=today, COLUMNS="200")
+        assert f"ICE's lists: {first} to {self.LAST}" in out.splitlines()[0]
+        # asked past the last list: those points are marked, pending there is null, the peak stays within
+        rows = json.loads(run(runner, "trend", "--to", today, "--every", "month", "--format", "json",
+                              ICESTATUS_TODAY=today)[0])
+        late = [r for r in rows if d(r["date"]) > self.LAST + dt.timedelta(days=7)]
+        assert late and {r["coverage"] for r in late} == {"stale"} and {r["pending"] for r in late} == {None}
+        out, _ = run(runner, "trend", "--to", today, "--every", "month", ICESTATUS_TODAY=today, COLUMNS="200")
+        peak = out[out.index("peak "):].split()[3].rstrip(";")
+        assert d(peak) <= self.LAST + dt.timedelta(days=7)  # within the lists and their 7 days' allowance
+        assert "┄" in next(line for line in out.splitlines() if "└" in line)
+
+    def test_diff_names_both_lists_and_what_is_not_covered(self, runner: CliRunner) -> None:
+        out, _ = run(runner, "diff", "2025-07-18", "2026-12-01", COLUMNS="200")
+        flat = " ".join(out.split())
+        assert (f"Rests on ICE's list of 2025-07-18 and ICE's latest list, of {self.LAST} "
+                f"({(d('2026-12-01') - self.LAST).days} days before 2026-12-01)") in flat
+        assert (f"ICE's latest participating list in this registry is of {self.LAST}: changes from {self.LAST} to "
+                "the end of 2026-12-01 are known only where a news source reported them.") in flat
+        assert "applications filed or withdrawn outside them are not known" in flat
+
+    def test_stats_and_states_name_their_sheet_and_pending_unknown(self, runner: CliRunner) -> None:
+        today = (self.LAST + dt.timedelta(days=30)).isoformat()
+        doc = json.loads(run(runner, "stats", "--format", "json", ICESTATUS_TODAY=today)[0])
+        assert doc["listed_on"] == self.LAST.isoformat() and doc["total"]["pending"] is None
+        assert str(self.LAST_PENDING) in doc["pending_unknown"]
+        out, _ = run(runner, "stats", ICESTATUS_TODAY=today, COLUMNS="200")
+        assert f"ICE's latest list: {self.LAST}, 30 days earlier" in " ".join(out.split())
+        assert "unknown" in next(line for line in out.splitlines() if line.strip().startswith("Total"))
+        rows = json.loads(run(runner, "states", "--format", "json", ICESTATUS_TODAY=today)[0])
+        assert {r["pending"] for r in rows} == {None} and {r["listed_on"] for r in rows} == {self.LAST.isoformat()}
+        out, _ = run(runner, "states", ICESTATUS_TODAY=today, COLUMNS="200")
+        assert f"ICE's latest list: {self.LAST}, 30 days earlier" in out.splitlines()[0]
+        assert "pending unknown" in out
+        # within the pending lists, counts are numbers
+        doc = json.loads(run(runner, "stats", "--on", str(self.LAST_PENDING), "--format", "json")[0])
+        assert isinstance(doc["total"]["pending"], int) and doc["pending_unknown"] is None

@@ -31,7 +31,8 @@ from itertools import pairwise
 from operator import attrgetter
 from typing import Any
 
-from icestatus.enums import EventKind, Every, Model, StatsBy, Status
+from icestatus.coverage import Coverage, Standing, answer_on
+from icestatus.enums import EventKind, Every, Model, SheetKind, StatsBy, Status
 from icestatus.errors import UsageError
 from icestatus.models import Department, Event, Policy, Registry, Source
 from icestatus.replay import AgreementKey, AgreementState, Projection, fold
@@ -204,6 +205,27 @@ def diff(
     return changes
 
 
+def diff_limits(coverage: Coverage, start: dt.date, end: dt.date) -> list[str]:
+    """Which part of a diff from the end of *start* to the end of *end* ICE's lists do not
+    cover, one sentence each (none when both ends are covered)."""
+    out: list[str] = []
+    p0, p1 = coverage.basis(SheetKind.participating, start), coverage.basis(SheetKind.participating, end)
+    if p0.first is not None and p0.before_first:
+        out.append(f"{start} is before ICE's first participating list in this registry ({p0.first.date}): "
+                   "agreements that ended before it are not known, and those in force then only if still listed on it")
+    out += [x for x in (p0.limit(),) if x and p0.gap is not None]
+    if p1.last is not None and p1.stale:
+        part = "in this period" if start >= p1.last.date else f"from {p1.last.date} to the end of {end}"
+        out.append(f"ICE's latest participating list in this registry is of {p1.last.date}: changes {part} are "
+                   "known only where a news source reported them")
+    out += [x for x in (p1.limit(),) if x and p1.gap is not None and p1.gap != p0.gap]
+    q0, q1 = coverage.basis(SheetKind.pending, start), coverage.basis(SheetKind.pending, end)
+    if q1.first is not None and q1.last is not None and not (q0.covered and q1.covered):
+        out.append(f"ICE's pending lists in this registry run from {q1.first.date} to {q1.last.date}: "
+                   "applications filed or withdrawn outside them are not known")
+    return out
+
+
 # ---------------------------------------------------------------- stats
 
 
@@ -314,6 +336,34 @@ class TrendPoint:
     @property
     def in_force(self) -> int:
         return sum(self.models)
+
+@dataclass(frozen=True, slots=True)
+class TrendCover:
+    """How ICE's lists cover one trend point: the participating sheets' standing there,
+    and whether the applications pending on it are known."""
+
+    standing: Standing
+    pending_known: bool
+
+
+def trend_cover(coverage: Coverage, points: Iterable[dt.date]) -> list[TrendCover]:
+    """``TrendCover`` of each point (``coverage.Answer``)."""
+    out = []
+    for p in points:
+        answer = answer_on(coverage, p)
+        out.append(TrendCover(answer.participating.standing, answer.pending_unknown is None))
+    return out
+
+
+def trend_span(coverage: Coverage, today: dt.date, events: Sequence[Event]) -> tuple[dt.date, dt.date] | None:
+    """The default period of a trend: ICE's participating lists (from the first to the
+    last, or *today* if earlier); without such lists, the first event to *today*; None
+    when there is neither."""
+    first, last = coverage.first(SheetKind.participating), coverage.last(SheetKind.participating)
+    if first is not None and last is not None:
+        return first.date, min(last.date, today)
+    return (events[0].date, today) if events else None
+
 
 def trend_events(
     registry: Registry, *, state: str | None = None, models: Iterable[Model] = ()
@@ -490,7 +540,26 @@ def events_citing(events: Iterable[Event], source: str | None) -> list[Event]:
 
 
 __all__ = [
-    "Change", "ChangeKind", "Every", "MoaStatus", "SourceUse", "StateRow", "StatsBy", "Tally", "TrendPoint",
-    "diff", "moa_report", "policies_on", "source_usage", "states_report", "stats", "trend",
-    "trend_events", "trend_points",
+    "Change",
+    "ChangeKind",
+    "Every",
+    "MoaStatus",
+    "SourceUse",
+    "StateRow",
+    "StatsBy",
+    "Tally",
+    "TrendCover",
+    "TrendPoint",
+    "diff",
+    "diff_limits",
+    "moa_report",
+    "policies_on",
+    "source_usage",
+    "states_report",
+    "stats",
+    "trend",
+    "trend_cover",
+    "trend_events",
+    "trend_points",
+    "trend_span",
 ]
