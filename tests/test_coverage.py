@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -283,3 +284,57 @@ class TestAnswersCarryTheirDate:
         # within the pending lists, counts are numbers
         doc = json.loads(run(runner, "stats", "--on", str(self.LAST_PENDING), "--format", "json")[0])
         assert isinstance(doc["total"]["pending"], int) and doc["pending_unknown"] is None
+
+
+class TestInfo:
+    def test_json_on_the_bundled_registry(self, runner: CliRunner) -> None:
+        last = last_sheet(BUNDLED, "participating")
+        today = last + dt.timedelta(days=3)
+        doc = json.loads(run(runner, "info", "--format", "json", ICESTATUS_TODAY=today.isoformat())[0])
+        assert doc["registry"] == {"path": str(bundled_registry_path()), "origin": "bundled",
+                                   "reason": "bundled with icestatus (no --registry, no $ICESTATUS_REGISTRY)"}
+        assert doc["title"] == BUNDLED.title and doc["today"] == today.isoformat()
+        for kind in ("participating", "pending"):
+            sheets = sorted((s.published, s.id) for s in BUNDLED.sources
+                            if s.sheet is not None and s.sheet.value == kind and s.published is not None)
+            cov = doc["coverage"][kind]
+            assert (cov["first"], cov["last"], cov["sheets"]) == (
+                sheets[0][0].isoformat(), sheets[-1][0].isoformat(), len(sheets))
+            dates = sorted({x for x, _ in sheets})
+            expected = [(a, b) for a, b in pairwise(dates) if (b - a).days > 14]
+            assert [(d(g["after"]), d(g["until"])) for g in cov["gaps"]] == expected
+            assert all(g["days"] == (d(g["until"]) - d(g["after"])).days for g in cov["gaps"])
+        in_force = sum(1 for a in replay(BUNDLED, last) if a.status is not Status.pending)
+        assert doc["counts"] == {"agencies": len(BUNDLED.departments), "in_force_on_latest": in_force,
+                                 "events": len(BUNDLED.events), "sources": len(BUNDLED.sources),
+                                 "ice_sheets": sum(1 for s in BUNDLED.sources if s.sheet is not None)}
+        assert (doc["latest"], doc["age_days"], doc["stale"]) == (last.isoformat(), 3, False)
+        late = json.loads(run(runner, "info", "--format", "json",
+                              ICESTATUS_TODAY=(last + dt.timedelta(days=8)).isoformat())[0])
+        assert late["stale"] is True and late["age_days"] == 8 and len(late["limits"]) == 2
+
+    def test_table_at_80_columns(self, runner: CliRunner) -> None:
+        last = last_sheet(BUNDLED, "participating")
+        out, _ = run(runner, "info", COLUMNS="80", ICESTATUS_TODAY=(last + dt.timedelta(days=2)).isoformat())
+        assert out.splitlines()[0].split() == ["Registry", str(bundled_registry_path())]
+        assert f"ICE's latest participating list is of {last}, 2 days before today" in out
+        assert any(line.split()[:3] == ["participating", min(
+            str(s.published) for s in BUNDLED.sources if s.sheet is SheetKind.participating), str(last)]
+            for line in out.splitlines() if line.strip())
+        assert "Gaps of more than 14 days between two lists:" in out
+        assert max(len(line.rstrip()) for line in out.splitlines()) <= 80
+
+    def test_flag_env_and_a_registry_without_sheets(self, runner: CliRunner, tmp_path: Path) -> None:
+        plain = write(registry_of([ev("tx-a", "signed", "2025-01-01")]), tmp_path / "plain.json")
+        doc = json.loads(run(runner, "info", "-r", str(plain), "-f", "json")[0])
+        assert doc["registry"]["origin"] == "flag" and doc["registry"]["reason"] == "given with --registry"
+        assert doc["coverage"] == {} and doc["latest"] is None and doc["counts"]["in_force_on_latest"] is None
+        doc = json.loads(run(runner, "info", "-f", "json", ICESTATUS_REGISTRY=str(plain))[0])
+        assert doc["registry"] == {"path": str(plain), "origin": "env",
+                                   "reason": "named by $ICESTATUS_REGISTRY"}
+        out, _ = run(runner, "info", "-r", str(plain))
+        assert "No ICE sheet in this registry" in out and "no ICE participating list" in out
+        _, err = run(runner, "info", "--format", "csv", code=2)
+        assert "no CSV form" in err
+        _, err = run(runner, "info", "-r", str(tmp_path / "missing.json"), code=1)
+        assert "no such registry" in err

@@ -31,7 +31,7 @@ from itertools import pairwise
 from operator import attrgetter
 from typing import Any
 
-from icestatus.coverage import Coverage, Standing, answer_on
+from icestatus.coverage import GAP_DAYS, Answer, Coverage, Gap, Sheet, Standing, answer_on
 from icestatus.enums import EventKind, Every, Model, SheetKind, StatsBy, Status
 from icestatus.errors import UsageError
 from icestatus.models import Department, Event, Policy, Registry, Source
@@ -534,6 +534,63 @@ def moa_report(states: Iterable[AgreementState], on: dt.date, *, missing: bool =
     return out
 
 
+# ---------------------------------------------------------------- info
+
+
+@dataclass(frozen=True, slots=True)
+class KindCoverage:
+    """ICE's sheets of one kind in a registry: first, last, how many, the gaps between them."""
+
+    kind: SheetKind
+    first: Sheet
+    last: Sheet
+    sheets: int          # publications (several a day, some days)
+    dates: int           # distinct publication dates
+    gaps: tuple[Gap, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryInfo:
+    """What ``icestatus info`` says of a registry on *today*."""
+
+    title: str
+    today: dt.date
+    coverage: tuple[KindCoverage, ...]  # the kinds with sheets, in the order of SheetKind
+    latest: Sheet | None                # the latest participating sheet (None: none)
+    in_force_on_latest: int | None      # agreements in force (active or paused) on it
+    agencies: int
+    events: int
+    sources: int
+    ice_sheets: int
+    answer: Answer                      # what an answer on *today* rests on
+
+    @property
+    def age_days(self) -> int | None:
+        """Days from the latest participating sheet to *today*."""
+        return None if self.latest is None else (self.today - self.latest.date).days
+
+
+def registry_info(registry: Registry, today: dt.date) -> RegistryInfo:
+    """Coverage per kind (gaps of more than ``GAP_DAYS``), counts, and how old the data is on *today*."""
+    cov = Coverage.of(registry)
+    kinds = []
+    for kind in SheetKind:
+        sheets = cov.sheets(kind)
+        if sheets:
+            kinds.append(KindCoverage(kind, sheets[0], sheets[-1], len(sheets), len({s.date for s in sheets}),
+                                      tuple(cov.gaps(kind, GAP_DAYS))))
+    latest = cov.last(SheetKind.participating)
+    in_force = None
+    if latest is not None:
+        agreements, _ = fold(registry.events, latest.date)
+        in_force = len(agreements)
+    return RegistryInfo(
+        title=registry.title, today=today, coverage=tuple(kinds), latest=latest, in_force_on_latest=in_force,
+        agencies=len(registry.departments), events=len(registry.events), sources=len(registry.sources),
+        ice_sheets=sum(len(cov.sheets(k)) for k in SheetKind), answer=answer_on(cov, today),
+    )
+
+
 def events_citing(events: Iterable[Event], source: str | None) -> list[Event]:
     """The events that cite *source* (all of them when it is None)."""
     return [e for e in events if source is None or source in e.sources]
@@ -543,7 +600,9 @@ __all__ = [
     "Change",
     "ChangeKind",
     "Every",
+    "KindCoverage",
     "MoaStatus",
+    "RegistryInfo",
     "SourceUse",
     "StateRow",
     "StatsBy",
@@ -554,6 +613,7 @@ __all__ = [
     "diff_limits",
     "moa_report",
     "policies_on",
+    "registry_info",
     "source_usage",
     "states_report",
     "stats",

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from icestatus.coverage import Answer
     from icestatus.ingest import IngestResult
     from icestatus.models import Department, Event, Source
-    from icestatus.registry import Problem
+    from icestatus.registry import Problem, RegistryInUse
     from icestatus.replay import AgreementState
-    from icestatus.reports import Change, SourceUse, StateRow, Tally, TrendCover, TrendPoint
+    from icestatus.reports import Change, RegistryInfo, SourceUse, StateRow, Tally, TrendCover, TrendPoint
 
 Row = dict[str, Any]
 
@@ -272,6 +272,39 @@ def moa_rows(
         }
         for m in moa_report(states, to, missing=missing)
     ]
+
+
+# ---------------------------------------------------------------- info (a document: JSON only)
+
+
+def info_document(chosen: RegistryInUse, info: RegistryInfo) -> Row:
+    """``info --format json``: the registry in use and why, its coverage per kind (gaps of
+    more than 14 days), its counts, today and how old the data is."""
+    answer = info.answer
+    return {
+        "registry": {"path": str(chosen.path), "origin": chosen.origin.value, "reason": chosen.reason},
+        "title": info.title,
+        "today": info.today.isoformat(),
+        "coverage": {
+            k.kind.value: {
+                "first": k.first.date.isoformat(), "first_source": k.first.source_id,
+                "last": k.last.date.isoformat(), "last_source": k.last.source_id,
+                "sheets": k.sheets, "dates": k.dates,
+                "gaps": [{"after": g.after.date.isoformat(), "until": g.until.date.isoformat(), "days": g.days}
+                         for g in k.gaps],
+            }
+            for k in info.coverage
+        },
+        "counts": {
+            "agencies": info.agencies, "in_force_on_latest": info.in_force_on_latest, "events": info.events,
+            "sources": info.sources, "ice_sheets": info.ice_sheets,
+        },
+        "latest": _iso(info.latest.date) if info.latest else None,
+        "age_days": info.age_days,
+        "stale": answer.participating.stale,
+        "limits": answer.limits(),
+        "pending_unknown": answer.pending_unknown,
+    }
 
 
 # ---------------------------------------------------------------- ingest --dry-run

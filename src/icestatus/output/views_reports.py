@@ -27,7 +27,8 @@ from icestatus.states import state_name
 if TYPE_CHECKING:
     from icestatus.coverage import Answer, Coverage
     from icestatus.models import Source
-    from icestatus.reports import Change, SourceUse, StateRow, Tally, TrendCover, TrendPoint
+    from icestatus.registry import RegistryInUse
+    from icestatus.reports import Change, RegistryInfo, SourceUse, StateRow, Tally, TrendCover, TrendPoint
 
 
 def diff_view(changes: Sequence[Change], shown: int, start: dt.date, end: dt.date, code: str | None,
@@ -277,3 +278,49 @@ def sources_table(usage: Sequence[SourceUse], total: int, width: int) -> Rendera
     if more:
         lines.append(more)
     return Group(table, cell(*lines, limit=None))
+
+
+def info_view(chosen: RegistryInUse, info: RegistryInfo) -> RenderableType:
+    """``icestatus info``: the registry in use and why, ICE's lists it holds (first, last,
+    how many, the gaps between them), its counts, and how old its data is today."""
+    head = Table(show_header=False, box=None, pad_edge=False)
+    head.add_column("", no_wrap=True, style="bold")
+    head.add_column("", overflow="fold")
+    head.add_row("Registry", cell(str(chosen.path), limit=None))
+    head.add_row("", cell(chosen.reason, limit=None))
+    head.add_row("Title", cell(info.title))
+    head.add_row("Today", str(info.today))
+    if info.latest is not None and info.age_days is not None:
+        age = f"ICE's latest participating list is of {info.latest.date}, " + (
+            f"{info.age_days:,} day{'' if info.age_days == 1 else 's'} before today" if info.age_days >= 0
+            else "after today")
+        head.add_row("Data", cell(age + (" (stale)" if info.answer.participating.stale else ""), limit=None))
+    else:
+        head.add_row("Data", "no ICE participating list in this registry")
+    lists = Table(title="ICE's lists in this registry", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    lists.add_column("List", no_wrap=True)
+    lists.add_column("First", no_wrap=True)
+    lists.add_column("Last", no_wrap=True)
+    lists.add_column("Sheets", justify="right", no_wrap=True)
+    lists.add_column("Gaps", justify="right", no_wrap=True)
+    gap_lines = []
+    for k in info.coverage:
+        lists.add_row(k.kind.value, str(k.first.date), str(k.last.date), f"{k.sheets:,}", f"{len(k.gaps):,}")
+        if k.gaps:
+            gap_lines.append(f"{k.kind.value}: " + ", ".join(
+                f"{g.after.date}..{g.until.date} ({g.days:,} days)" for g in k.gaps))
+    if gap_lines:
+        gap_lines.insert(0, f"Gaps of more than {GAP_DAYS} days between two lists:")
+    in_force = (f"{info.in_force_on_latest:,} agreements in force on ICE's latest list"
+                if info.in_force_on_latest is not None else None)
+    counts = " · ".join(x for x in (f"{info.agencies:,} agencies", in_force, f"{info.events:,} events",
+                                    f"{info.sources:,} sources ({info.ice_sheets:,} ICE sheets)") if x)
+    parts: list[RenderableType] = [head, Text("")]
+    if info.coverage:
+        parts.append(lists)
+        if gap_lines:
+            parts += [cell(*gap_lines, limit=None), Text("")]
+    else:
+        parts.append(Text("No ICE sheet in this registry: its answers rest on the sources each event cites."))
+    parts.append(cell(counts, *limit_lines(info.answer.limits()), limit=None))
+    return Group(*parts)
