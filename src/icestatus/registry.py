@@ -46,6 +46,52 @@ def bundled_registry_path() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / BUNDLED_NAME
 
 
+ENV_DATA_DIR = "ICESTATUS_DATA_DIR"
+
+
+def user_data_dir() -> Path:
+    """Where icestatus keeps the user's own files (``update``'s registry and archive):
+    ``$ICESTATUS_DATA_DIR``, else the platform's user data folder (platformdirs:
+    ``~/.local/share/icestatus`` on Linux, honouring ``$XDG_DATA_HOME``)."""
+    env = os.environ.get(ENV_DATA_DIR)
+    if env:
+        return Path(env)
+    from platformdirs import user_data_path
+
+    return user_data_path("icestatus", appauthor=False)
+
+
+def user_registry_path() -> Path:
+    """The user's own registry, which ``icestatus update`` keeps current."""
+    return user_data_dir() / BUNDLED_NAME
+
+
+def covered_through(path: Path) -> dt.date | None:
+    """The last date *path*'s ICE sheets cover (None: none, or not a readable registry).
+
+    Read from the ``"coverage"`` line that ``dump_registry`` writes near the top, without
+    loading the file (choosing between two registries costs a few kB, not a load); a file
+    written otherwise is loaded."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError:
+        return None
+    for line in head.splitlines()[:6]:
+        if line.startswith(b'"coverage": '):
+            doc = parse_json_or_none(line.removeprefix(b'"coverage": ').rstrip(b","))
+            if isinstance(doc, dict):
+                try:
+                    return max((dt.date.fromisoformat(c["last"]) for c in doc.values()), default=None)
+                except (KeyError, TypeError, ValueError):
+                    break
+    try:
+        registry = load_registry(path)
+    except RegistryError:
+        return None
+    return max((c.last for c in registry.coverage.values()), default=None)
+
+
 def resolve_registry_path(option: Path | None) -> Path:
     """``--registry`` if given, else ``$ICESTATUS_REGISTRY``, else the bundled registry."""
     if option is not None:
@@ -496,11 +542,12 @@ def save_registry(registry: Registry, path: Path, *, backup: bool = True) -> Non
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if backup and path.is_file():
-        _atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
-    _atomic_write(path, data, directory)
+        atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
+    atomic_write(path, data, directory)
 
 
-def _atomic_write(path: Path, data: bytes, directory: Path | None = None) -> None:
+def atomic_write(path: Path, data: bytes, directory: Path | None = None) -> None:
+    """Write *data* to *path* atomically and durably (temporary file, fsync, rename)."""
     directory = directory or (path.parent if str(path.parent) else Path("."))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
