@@ -218,6 +218,7 @@ def test_a_new_sheet_is_found_downloaded_ingested_archived_and_reported(
     assert report["changes"]["started"] == {"total": 2, "by_state": {"FL": 1, "GA": 1}}
     assert report["changes"]["ended"] == {"total": 1, "by_state": {"TX": 1}}
     assert report["sheets"][0]["archived"] == f"{DAY2}/{name('participating', DAY2)}"
+    assert report["sheets"][0]["archived_now"] is True
     assert as_of_keys(runner, registry, DAY2) == {
         ("ME", "Wells Police Department", "task_force"),
         ("TX", "Harris County Constable Precinct 4", "warrant_service"),

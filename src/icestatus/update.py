@@ -69,8 +69,9 @@ class UpdateResult:
     fetched: tuple[Fetched, ...]
     ingest: IngestResult
     previous: dict[SheetKind, SheetCoverage]  # the registry's coverage before
-    archived: tuple[Entry, ...]
+    archived: tuple[Entry, ...]      # the files this run added to the archive
     dry_run: bool
+    kept: dict[str, str] = field(default_factory=dict)  # SHA-1 -> where the archive keeps it (sheets/...)
 
     @property
     def new(self) -> bool:
@@ -202,13 +203,15 @@ def run_update(
         registry: Registry = load_registry(start)
         result = ingest_sheets(registry, rosters)
         archived: list[Entry] = []
+        kept: dict[str, str] = {}
         if not dry_run:
             archived = archive.add([(entry_for(f, page), f.download.data) for f in fetched])
+            kept = {e.sha1: e.path for e in archive.entries() if e.sha1 in {f.roster.sha1 for f in fetched}}
             if result.changed:
                 save_registry(result.registry, target)
     return UpdateResult(
         page=page, target=target, start=start, fetched=tuple(fetched), ingest=result,
-        previous=dict(registry.coverage), archived=tuple(archived), dry_run=dry_run,
+        previous=dict(registry.coverage), archived=tuple(archived), dry_run=dry_run, kept=kept,
     )
 
 

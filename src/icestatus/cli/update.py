@@ -9,6 +9,7 @@ platformdirs are imported only when the command runs.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -66,7 +67,8 @@ def update(
         say(f"dry run: nothing written to {target}")
         return
     if result.archived:
-        say(f"archived {len(result.archived)} file{'s' if len(result.archived) > 1 else ''} in {user_data_dir()}")
+        n = len(result.archived)
+        say(f"archived {n} file{'s' if n > 1 else ''} in {_shown(user_data_dir())}")
     if result.new:
         if result.start != target:
             say(f"started from {result.start} (it covers a later date than {target.name} did, or "
@@ -100,6 +102,12 @@ def report_lines(result: UpdateResult) -> list[str]:
     if changes.new_agencies:
         lines.append(f"  new agencies: {changes.new_agencies}")
     return lines
+
+
+def _shown(path: Path) -> str:
+    """*path* with the home folder as ``~`` (where a user's data folder usually is)."""
+    home = Path.home()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
 
 
 def _by_state(counts: Counter[str]) -> str:

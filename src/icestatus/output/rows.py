@@ -272,7 +272,6 @@ def update_document(result: UpdateResult) -> Row:
     changes by kind (started and ended by state), and the events added (``ingest_rows``)."""
     changes = result.changes()
     by_path = {f.path.name: f for f in result.ingest.files}
-    archived = {e.sha1: e.path for e in result.archived}
     sheets = []
     for got in result.fetched:
         done = by_path[got.roster.path.name]
@@ -280,7 +279,8 @@ def update_document(result: UpdateResult) -> Row:
             "kind": got.roster.kind.value, "file": got.name, "url": got.link.url, "final_url": got.download.final_url,
             "published": done.published.isoformat(), "half": done.half, "rows": done.rows, "sha1": got.roster.sha1,
             "source": done.source_id, "new": done.source_id is not None, "skipped": done.skipped,
-            "warnings": list(done.warnings), "archived": archived.get(got.roster.sha1),
+            "warnings": list(done.warnings), "archived": result.kept.get(got.roster.sha1),
+            "archived_now": any(e.sha1 == got.roster.sha1 for e in result.archived),
         })
     return {
         "page": result.page, "registry": str(result.target), "started_from": str(result.start),
