@@ -328,6 +328,11 @@ FAULTS: dict[str, tuple[Fault, str]] = {
             s.expect_request(f"/doclib/{name('pending', DAY2)}").respond_with_data(
                 workbook([HEADER, WELLS, KERR]), content_type=XLSX_TYPE)),
         "ICE's page links it as the pending sheet, but pendingAgencies"),
+    "older than the registry's newest": (lambda s, _u: (s.expect_request("/287g").respond_with_data(
+        page(("Participating Agencies", f"/doclib/{name('participating', DAY1 - dt.timedelta(days=7))}")),
+        content_type="text/html"), s.expect_request(f"/doclib/{name('participating', DAY1 - dt.timedelta(days=7))}")
+        .respond_with_data(workbook([HEADER, WELLS]), content_type=XLSX_TYPE)),
+        f"{name('participating', DAY1 - dt.timedelta(days=7))}: refused: this participating sheet of "),
     "not one of ICE's names": (_at_sheet(lambda h: h.respond_with_data(
         workbook([HEADER, WELLS]), content_type=XLSX_TYPE, headers={"Content-Disposition": 'attachment; filename="x.xlsx"'})),
         "came as 'x.xlsx', which is not one of ICE's sheet names"),
@@ -433,7 +438,7 @@ def test_without_registry_it_writes_the_users_own_copy_of_the_bundled_one(
     assert code == 0, err
     assert "No new sheet" not in out and "applications: 1 new" in out
     user = user_data / "agreements.json"
-    assert f"wrote {user}" in err and f"started from {bundled_registry_path()}" in err
+    assert f"wrote {user}\n" in err and f"a copy of the bundled one ({bundled_registry_path()})" in err
     mine, theirs = json.loads(user.read_text()), json.loads(bundled)
     assert {s["id"] for s in theirs["sources"]} < {s["id"] for s in mine["sources"]}
     assert len(mine["policies"]) == len(theirs["policies"]) > 0  # curated facts kept

@@ -155,9 +155,11 @@ def _check(link: Link, path: Path, got: Download) -> Roster:
             f"{roster.kind.value} list (by its columns): refused, nothing written. ICE may have swapped its "
             "files; check them in a browser, and ingest them with `icestatus ingest FILE --kind KIND`"
         )
+    # Named by its file name from here on (what ingest's messages and the report show), not
+    # by the temporary folder it was read from.
     warnings = tuple(w.replace(str(path), path.name) for w in roster.warnings)
     url = link.url if len(link.url) <= MAX_URL else None
-    return replace(roster, warnings=warnings, url=url)
+    return replace(roster, path=Path(path.name), warnings=warnings, url=url)
 
 
 # ---------------------------------------------------------------- the update

@@ -54,6 +54,7 @@ def update(
         target, fallback = writable_registry(registry), None
     else:
         target, fallback = user_registry_path(), bundled_registry_path()
+    existed = target.is_file()
     result = run_update(page_url(from_), target, archive=Archive(user_data_dir()), dry_run=dry_run,
                         fallback=fallback)
     for f in result.ingest.files:
@@ -70,10 +71,12 @@ def update(
         n = len(result.archived)
         say(f"archived {n} file{'s' if n > 1 else ''} in {_shown(user_data_dir())}")
     if result.new:
-        if result.start != target:
-            say(f"started from {result.start} (it covers a later date than {target.name} did, or "
-                f"{target.name} did not exist)")
-        say(f"wrote {target}" + (f" (previous version: {target.name}.bak)" if result.start == target else ""))
+        if result.start != target and not existed:
+            say(f"created your registry as a copy of the bundled one ({result.start}), then updated it")
+        elif result.start != target:
+            say(f"the bundled registry ({result.start}) covers a later date than your registry did: "
+                "started again from it")
+        say(f"wrote {target}" + (f" (previous version: {target.name}.bak)" if existed else ""))
 
 
 def report_lines(result: UpdateResult) -> list[str]:
