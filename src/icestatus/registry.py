@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 from itertools import chain
 from operator import attrgetter, le
@@ -92,12 +93,71 @@ def covered_through(path: Path) -> dt.date | None:
     return max((c.last for c in registry.coverage.values()), default=None)
 
 
-def resolve_registry_path(option: Path | None) -> Path:
-    """``--registry`` if given, else ``$ICESTATUS_REGISTRY``, else the bundled registry."""
+class RegistryOrigin(str, Enum):
+    """Why a registry is the one in use."""
+
+    flag = "flag"        # --registry FILE
+    env = "env"          # $ICESTATUS_REGISTRY
+    user = "user"        # the user's own, kept current by `icestatus update`
+    bundled = "bundled"  # the one installed with icestatus
+
+
+_ORIGIN_REASONS = {
+    RegistryOrigin.flag: "given with --registry",
+    RegistryOrigin.env: f"named by ${ENV_REGISTRY}",
+    RegistryOrigin.user: "your own registry, kept current by `icestatus update` (no --registry, no $"
+    + ENV_REGISTRY + ")",
+    RegistryOrigin.bundled: "bundled with icestatus (no --registry, no $" + ENV_REGISTRY + ")",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryInUse:
+    """The registry a command reads, and why that one (*detail*: why the user's or the
+    bundled one, when both exist)."""
+
+    path: Path
+    origin: RegistryOrigin
+    detail: str = ""
+
+    @property
+    def reason(self) -> str:
+        return _ORIGIN_REASONS[self.origin] + (f"; {self.detail}" if self.detail else "")
+
+
+def registry_in_use(option: Path | None) -> RegistryInUse:
+    """The registry every command reads: ``--registry`` if given, else
+    ``$ICESTATUS_REGISTRY`` if set (and not empty), else whichever of the user's own
+    (``user_registry_path``, written by ``icestatus update``) and the bundled registry
+    covers the later date (the user's on a tie): an upgrade that brings a newer bundled
+    registry is not hidden by an old copy. The one place this choice is made
+    (``cli.app.open_registry``, ``icestatus --version``)."""
     if option is not None:
-        return option
+        return RegistryInUse(option, RegistryOrigin.flag)
     env = os.environ.get(ENV_REGISTRY)
-    return Path(env) if env else bundled_registry_path()
+    if env:
+        return RegistryInUse(Path(env), RegistryOrigin.env)
+    bundled, user = bundled_registry_path(), user_registry_path()
+    if not user.is_file():
+        return RegistryInUse(bundled, RegistryOrigin.bundled)
+    mine, theirs = covered_through(user), covered_through(bundled)
+    if covers_later(mine, theirs):
+        return RegistryInUse(user, RegistryOrigin.user,
+                             f"it covers ICE's sheets to {mine}, the bundled one to {theirs}")
+    return RegistryInUse(bundled, RegistryOrigin.bundled, (
+        f"it covers ICE's sheets to {theirs}, later than your own registry {user} ({mine or 'no sheet'}); "
+        "`icestatus update` brings yours past it"))
+
+
+def covers_later(mine: dt.date | None, bundled: dt.date | None) -> bool:
+    """Whether the user's registry, covering ICE's sheets to *mine*, is the one to use
+    rather than the bundled one, covering to *bundled*: it covers as late or later."""
+    return mine is not None and (bundled is None or mine >= bundled)
+
+
+def resolve_registry_path(option: Path | None) -> Path:
+    """The path of ``registry_in_use``."""
+    return registry_in_use(option).path
 
 
 def max_registry_bytes() -> int:

@@ -218,15 +218,15 @@ def run_update(
 
 
 def start_registry(target: Path, fallback: Path | None) -> Path:
-    """*target*, unless *fallback* covers a later date (or *target* does not exist yet)."""
-    from icestatus.registry import covered_through
+    """*target*, unless *fallback* covers a later date (or *target* does not exist yet):
+    the rule by which read commands choose (``registry.registry_in_use``)."""
+    from icestatus.registry import covered_through, covers_later
 
     if fallback is None:
         return target
     if not target.is_file():
         return fallback
-    mine, other = covered_through(target), covered_through(fallback)
-    return fallback if other is not None and (mine is None or other > mine) else target
+    return target if covers_later(covered_through(target), covered_through(fallback)) else fallback
 
 
 def entry_for(f: Fetched, page: str) -> Entry:
