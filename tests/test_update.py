@@ -495,3 +495,51 @@ def test_the_newest_real_sheet_into_a_copy_of_the_bundled_registry(
     assert len(in_force) == len(listed) == 1843 - 2 + 1
     assert ("ME", "Icestatus Test Police Department", "task_force") in {
         (r["state"], r["department"], r["model"]) for r in in_force}
+
+
+def test_read_commands_use_the_users_registry_while_it_is_the_newer(
+    runner: CliRunner, site: Site, user_data: Path,
+) -> None:
+    """After `update`, `as-of` and `--version` read the user's registry without flags; an
+    older user copy (an upgrade brought a newer bundled registry) gives way to the bundled
+    one, and the reason says so."""
+    from icestatus.registry import RegistryOrigin, bundled_registry_path, registry_in_use
+
+    if LATER <= BUNDLED_LAST:
+        pytest.skip("needs a date 90 days ago after the bundled registry's last sheet")
+    hall = ("GA", "Hall County Sheriff's Office", "task_force")
+
+    def pending_on(day: dt.date) -> set[tuple[str, str, str]]:
+        result = runner.invoke(app, ["as-of", day.isoformat(), "--format", "json"])
+        assert result.exit_code == 0, result.stderr
+        return {(r["state"], r["department"], r["model"]) for r in json.loads(result.stdout) if r["status"] == "pending"}
+
+    assert hall not in pending_on(LATER)  # the bundled registry
+    site.serve({name("pending", LATER): workbook([PENDING_HEADER, APPLICANT])})
+    assert update(runner, site)[0] == 0
+    user = user_data / "agreements.json"
+    chosen = registry_in_use(None)
+    assert (chosen.path, chosen.origin) == (user, RegistryOrigin.user)
+    assert f"covers ICE's sheets to {LATER}, the bundled one to {BUNDLED_LAST}" in chosen.reason
+    assert pending_on(LATER) == {hall}
+    assert f"registry: {user} (user)" in runner.invoke(app, ["--version"]).stdout
+    assert hall not in {(r["state"], r["department"], r["model"]) for r in json.loads(runner.invoke(
+        app, ["as-of", LATER.isoformat(), "--format", "json", "-r", str(bundled_registry_path())]).stdout)}
+
+    # An older copy of the user's (as after an upgrade of icestatus): the bundled one is used, and said.
+    runner.invoke(app, ["init", str(user), "--force"])
+    site.serve({name("participating", DAY1): workbook([HEADER, WELLS])})
+    assert update(runner, site)[0] == 1  # the bundled registry is newer: this old sheet is refused ...
+    site.serve({name("participating", DAY1): workbook([HEADER, WELLS])})
+    assert update(runner, site, "-r", str(user))[0] == 0  # ... but an explicit --registry takes it
+    chosen = registry_in_use(None)
+    assert (chosen.path, chosen.origin) == (bundled_registry_path(), RegistryOrigin.bundled)
+    assert f"later than your own registry {user} ({DAY1})" in chosen.reason
+    assert "`icestatus update` brings yours past it" in chosen.reason
+    assert "(bundled)" in runner.invoke(app, ["--version"]).stdout
+    # The next update starts again from the bundled registry, keeping the old copy as .bak.
+    site.serve({name("pending", LATER): workbook([PENDING_HEADER, APPLICANT])})
+    code, _, err = update(runner, site)
+    assert code == 0 and "covers a later date than your registry did: started again from it" in err
+    assert registry_in_use(None).origin is RegistryOrigin.user
+    assert (user_data / "agreements.json.bak").is_file()
