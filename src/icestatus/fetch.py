@@ -49,8 +49,8 @@ _XLSX_MAGIC = b"PK\x03\x04"
 
 
 def page_url(option: str | None) -> str:
-    """``--from``, else ``$ICESTATUS_ICE_URL``, else ICE's page; UsageError-free: a bad
-    address is refused by ``Fetcher.page`` with the address in the message."""
+    """``--from``, else ``$ICESTATUS_ICE_URL``, else ICE's page (an address that is not
+    http(s) is refused by ``Fetcher.get``, with the address in the message)."""
     return option or os.environ.get(ENV_URL) or DEFAULT_PAGE
 
 
