@@ -282,6 +282,19 @@ def _truncated(request: Request) -> Response:
     return resp
 
 
+def _streamed(request: Request) -> Response:
+    """3 MB in chunks, no Content-Length: the limit must stop the stream itself."""
+    return Response((bytes(64 * 1024) for _ in range(48)), content_type=XLSX_TYPE)
+
+
+def _gzip_bomb(request: Request) -> Response:
+    """20 MB of zeros as a 20 kB gzip body (Content-Encoding): counted as it unpacks."""
+    import gzip
+
+    body = gzip.compress(bytes(20 * 1024 * 1024))
+    return Response(body, content_type=XLSX_TYPE, headers={"Content-Encoding": "gzip"})
+
+
 Fault = Callable[[HTTPServer, str], None]
 SHEET = f"/doclib/{name('participating', DAY2)}"
 
@@ -317,6 +330,10 @@ FAULTS: dict[str, tuple[Fault, str]] = {
                  "this looks like a zip bomb"),
     "larger than the limit": (_at_sheet(lambda h: h.respond_with_data(bytes(3_000_000), content_type=XLSX_TYPE)),
                               "is larger than the limit of 2,000,000 bytes"),
+    "larger than the limit, streamed": (_at_sheet(lambda h: h.respond_with_handler(_streamed)),
+                                        "is larger than the limit of 2,000,000 bytes (it sent more): refused"),
+    "gzip bomb": (_at_sheet(lambda h: h.respond_with_handler(_gzip_bomb)),
+                  "is larger than the limit of 2,000,000 bytes (it sent more): refused"),
     "no links": (lambda s, _u: s.expect_request("/287g").respond_with_data(
         "<html><body><h1>287(g)</h1><p>Our page has a new look.</p></body></html>", content_type="text/html"),
         "links no participating or pending sheet"),
