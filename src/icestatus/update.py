@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections import Counter
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -174,7 +173,6 @@ def run_update(
     fallback: Path | None = None,
     fetcher: Fetcher | None = None,
     limit: int | None = None,
-    progress: Callable[[str], None] | None = None,
 ) -> UpdateResult:
     """Fetch, check, ingest into *target*, archive, save; see the module's doc.
 
@@ -193,8 +191,6 @@ def run_update(
     limit = limit if limit is not None else max_bytes_from_env()
     with tempfile.TemporaryDirectory(prefix="icestatus-update-") as tmp, \
             fetcher if fetcher is not None else Fetcher() as client:
-        if progress:
-            progress(f"fetching {url}")
         page, fetched = fetch_sheets(url, Path(tmp), client, limit)
     rosters = sorted((f.roster for f in fetched), key=publication_key)
     if not dry_run:
