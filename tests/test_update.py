@@ -184,8 +184,8 @@ def test_a_new_sheet_is_found_downloaded_ingested_archived_and_reported(
     site.serve(first)
     code, out, err = update(runner, site, "-r", str(registry))
     assert code == 0, err
-    assert f"participating: {name('participating', DAY1)} ({DAY1} am, 3 rows): 3 new signings" in out
-    assert f"pending: {name('pending', DAY1)} ({DAY1} am, 1 rows): 1 applied" in out
+    assert f"  participating: {name('participating', DAY1)} ({DAY1} am, 3 rows)\n    3 new signings," in out
+    assert f"  pending: {name('pending', DAY1)} ({DAY1} am, 1 rows)\n    1 applied" in out
     assert "agreements started: 3 (TX 2, ME 1)" in out and "applications: 1 new, 0 withdrawn" in out
     assert as_of_keys(runner, registry, DAY1) >= {("ME", "Wells Police Department", "task_force"),
                                                   ("TX", "Kerr County Sheriff's Office", "jail_enforcement")}

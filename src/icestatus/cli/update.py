@@ -90,7 +90,8 @@ def report_lines(result: UpdateResult) -> list[str]:
         done = files[got.roster.path.name]
         edition = f"{done.published}" + (f" {done.half}" if done.half else "")
         what = "already ingested" if done.skipped else summary_line(done.counts())
-        lines.append(f"  {got.link.kind.value}: {got.name} ({edition}, {done.rows:,} rows): {what}")
+        lines.append(f"  {got.link.kind.value}: {got.name} ({edition}, {done.rows:,} rows)")
+        lines.extend(_wrapped(what, "    "))
     before = newest(result.previous)
     if not result.new:
         lines.append(f"No new sheet since {before}." if before else "No new sheet.")
@@ -98,13 +99,23 @@ def report_lines(result: UpdateResult) -> list[str]:
     changes = result.changes()
     would = " (dry run: would be)" if result.dry_run else ""
     lines.append(f"Changes since {before}{would}:" if before else f"Changes{would}:")
-    lines.append(f"  agreements started: {_by_state(changes.started)}")
-    lines.append(f"  agreements ended: {_by_state(changes.ended)}")
+    lines.extend(_wrapped(f"agreements started: {_by_state(changes.started)}", "  "))
+    lines.extend(_wrapped(f"agreements ended: {_by_state(changes.ended)}", "  "))
     lines.append(f"  applications: {changes.applied} new, {changes.withdrawn} withdrawn")
     lines.append(f"  corrections: {changes.corrected} signing dates, {changes.moa_linked} MOA links")
     if changes.new_agencies:
         lines.append(f"  new agencies: {changes.new_agencies}")
     return lines
+
+
+def _wrapped(text: str, indent: str) -> list[str]:
+    """*text* in lines that fit the terminal (80 columns through a pipe), after *indent*."""
+    import shutil
+    import textwrap
+
+    width = min(max(shutil.get_terminal_size().columns, 40), 120)
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False) or [indent]
 
 
 def _shown(path: Path) -> str:
