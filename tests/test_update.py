@@ -560,3 +560,22 @@ def test_read_commands_use_the_users_registry_while_it_is_the_newer(
     assert code == 0 and "covers a later date than your registry did: started again from it" in err
     assert registry_in_use(None).origin is RegistryOrigin.user
     assert (user_data / "agreements.json.bak").is_file()
+
+
+@pytest.mark.parametrize(("args", "env", "code", "expected"), [
+    (["-r", "missing.json"], {}, 1, "missing.json: no such registry; create it with `icestatus init missing.json`"),
+    (["--format", "csv"], {}, 2, "this command has no CSV form; use --format json or table"),
+    ([], {"ICESTATUS_HTTP_TIMEOUT": "soon"}, 4, "ICESTATUS_HTTP_TIMEOUT='soon' is not a positive number of seconds"),
+    ([], {"ICESTATUS_HTTP_TIMEOUT": "0"}, 4, "ICESTATUS_HTTP_TIMEOUT='0' is not a positive number of seconds"),
+])
+def test_bad_usage_is_one_line_before_any_request(
+    args: list[str], env: dict[str, str], code: int, expected: str,
+    runner: CliRunner, site: Site, user_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    got, out, err = update(runner, site, *args)
+    assert (got, out) == (code, "")
+    assert err.startswith(f"icestatus: error: {expected}") and err.count("\n") == 1
+    assert site.server.log == [] and not user_data.exists()
