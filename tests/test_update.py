@@ -337,6 +337,8 @@ FAULTS: dict[str, tuple[Fault, str]] = {
     "no links": (lambda s, _u: s.expect_request("/287g").respond_with_data(
         "<html><body><h1>287(g)</h1><p>Our page has a new look.</p></body></html>", content_type="text/html"),
         "links no participating or pending sheet"),
+    "redirect loop": (lambda s, _u: s.expect_request("/287g").respond_with_response(
+        Response(status=302, headers={"Location": "/287g"})), "redirects in a loop (more than 10 redirects)"),
     "page 404": (lambda s, _u: s.expect_request("/287g").respond_with_data("gone", status=404),
                  "ICE's 287(g) page: "),
     "pending link, participating list": (

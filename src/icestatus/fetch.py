@@ -258,7 +258,7 @@ class Fetcher:
                     if resp.status_code >= 500:
                         problem = f"answered {resp.status_code} {resp.reason_phrase}".rstrip()
                         continue
-                    if resp.status_code >= 400:
+                    if not resp.is_success:  # 4xx, or a 3xx that could not be followed
                         raise FetchError(_status_line(what, url, resp))
                     data = self._body(resp, limit, what, url)
                     return Download(
