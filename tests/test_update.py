@@ -581,3 +581,18 @@ def test_bad_usage_is_one_line_before_any_request(
     assert (got, out) == (code, "")
     assert err.startswith(f"icestatus: error: {expected}") and err.count("\n") == 1
     assert site.server.log == [] and not user_data.exists()
+
+
+def test_icestatus_registry_names_the_registry_to_update(
+    runner: CliRunner, site: Site, registry: Path, user_data: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from icestatus.registry import bundled_registry_path
+
+    site.serve({name("participating", DAY1): workbook([HEADER, WELLS])})
+    monkeypatch.setenv("ICESTATUS_REGISTRY", str(bundled_registry_path()))
+    code, _, err = update(runner, site)
+    assert code == 2 and "is the registry bundled with icestatus, which this command does not change" in err
+    monkeypatch.setenv("ICESTATUS_REGISTRY", str(registry))
+    code, out, err = update(runner, site)
+    assert code == 0 and "1 new signings" in out and f"wrote {registry}" in err
+    assert not (user_data / "agreements.json").exists()

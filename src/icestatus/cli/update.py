@@ -8,6 +8,7 @@ platformdirs are imported only when the command runs.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -37,20 +38,21 @@ def update(
 
     Finds the sheets on ICE's 287(g) page, downloads and checks them, ingests the new ones
     (a sheet already ingested changes nothing), keeps every file in your archive, and
-    reports what changed. Without --registry it updates your own registry in the user data
-    folder (created on first use as a copy of the bundled one), which read commands then
-    use while it is newer than the bundled one. Nothing is written if any step fails.
+    reports what changed. Without --registry (or $ICESTATUS_REGISTRY) it updates your own
+    registry in the user data folder (created on first use as a copy of the bundled one),
+    which read commands then use while it is newer than the bundled one. Nothing is
+    written if any step fails.
 
     Example: icestatus update --dry-run · icestatus update --format json
     """
     from icestatus.archive import Archive
     from icestatus.fetch import page_url
     from icestatus.output.rows import update_document
-    from icestatus.registry import bundled_registry_path, user_data_dir, user_registry_path
+    from icestatus.registry import ENV_REGISTRY, bundled_registry_path, user_data_dir, user_registry_path
     from icestatus.update import run_update
 
     out = output_for(format_, tabular=False)
-    if registry is not None:
+    if registry is not None or os.environ.get(ENV_REGISTRY):
         target, fallback = writable_registry(registry), None
     else:
         target, fallback = user_registry_path(), bundled_registry_path()
