@@ -542,6 +542,9 @@ def test_read_commands_use_the_users_registry_while_it_is_the_newer(
     assert f"covers ICE's sheets to {LATER}, the bundled one to {BUNDLED_LAST}" in chosen.reason
     assert pending_on(LATER) == {hall}
     assert f"registry: {user} (user)" in runner.invoke(app, ["--version"]).stdout
+    shown = json.loads(runner.invoke(app, ["info", "--format", "json"]).stdout)["registry"]
+    assert (shown["path"], shown["origin"]) == (str(user), "user") and shown["reason"] == chosen.reason
+    assert "your own registry, kept current by `icestatus update`" in runner.invoke(app, ["info"]).stdout
     assert hall not in {(r["state"], r["department"], r["model"]) for r in json.loads(runner.invoke(
         app, ["as-of", LATER.isoformat(), "--format", "json", "-r", str(bundled_registry_path())]).stdout)}
 
@@ -556,6 +559,9 @@ def test_read_commands_use_the_users_registry_while_it_is_the_newer(
     assert f"later than your own registry {user} ({DAY1})" in chosen.reason
     assert "`icestatus update` brings yours past it" in chosen.reason
     assert "(bundled)" in runner.invoke(app, ["--version"]).stdout
+    shown = json.loads(runner.invoke(app, ["info", "--format", "json"]).stdout)["registry"]
+    assert (shown["path"], shown["origin"]) == (str(bundled_registry_path()), "bundled")
+    assert "later than your own registry" in shown["reason"]
     # The next update starts again from the bundled registry, keeping the old copy as .bak.
     site.serve({name("pending", LATER): workbook([PENDING_HEADER, APPLICANT])})
     code, _, err = update(runner, site)
