@@ -602,3 +602,31 @@ def test_icestatus_registry_names_the_registry_to_update(
     code, out, err = update(runner, site)
     assert code == 0 and "1 new signings" in out and f"wrote {registry}" in err
     assert not (user_data / "agreements.json").exists()
+
+
+@pytest.mark.shared
+def test_the_real_sheet_of_2026_05_18_after_that_of_05_14_reports_what_diff_reports(
+    runner: CliRunner, site: Site, registry: Path, ice_dir: Path,
+) -> None:
+    """The report of an update from ICE's sheet of 2026-05-14 to that of 2026-05-18 names
+    the agreements that the bundled registry's `diff` between those dates names, by state."""
+    from collections import Counter
+
+    from ice_data import by_name
+
+    before, last = (by_name(ice_dir, f"participatingAgencies{d}am.xlsx") for d in ("05142026", "05182026"))
+    assert runner.invoke(app, ["ingest", str(before), "-r", str(registry)]).exit_code == 0
+    site.serve({last.name: last.read_bytes()})
+    code, out, err = update(runner, site, "-r", str(registry), "--format", "json")
+    assert code == 0, err
+    changes = json.loads(out)["changes"]
+    diff = json.loads(runner.invoke(app, ["diff", "2026-05-14", "2026-05-18", "--format", "json"]).stdout)
+    for kind in ("started", "ended"):
+        expected = Counter(r["state"] for r in diff if r["change"] == kind)
+        assert changes[kind]["by_state"] == dict(sorted(expected.items())) and expected, kind
+    # `as-of` its date is the sheet: as many agreements in force as the bundled registry has then.
+    def in_force(*args: str) -> int:
+        rows = json.loads(runner.invoke(app, ["as-of", "2026-05-18", "--format", "json", *args]).stdout)
+        return sum(r["status"] != "pending" for r in rows)
+
+    assert in_force("-r", str(registry)) == in_force() == 1843
