@@ -99,7 +99,7 @@ def report_lines(result: UpdateResult) -> list[str]:
         lines.append(f"No new sheet since {before}." if before else "No new sheet.")
         return lines
     changes = result.changes()
-    would = " (dry run: would be)" if result.dry_run else ""
+    would = " (dry run, not written)" if result.dry_run else ""
     lines.append(f"Changes since {before}{would}:" if before else f"Changes{would}:")
     lines.extend(_wrapped(f"agreements started: {_by_state(changes.started)}", "  "))
     lines.extend(_wrapped(f"agreements ended: {_by_state(changes.ended)}", "  "))
