@@ -31,7 +31,7 @@ def export(
 
     from icestatus import agreements
     from icestatus.output.sqlite import is_export, metadata_for, write_database
-    from icestatus.registry import registry_in_use, write_atomically
+    from icestatus.registry import atomic_write, registry_in_use
 
     if path.is_dir():
         raise UsageError(f"{path} is a directory; give the database's file name, e.g. {path / '287g.db'}")
@@ -50,7 +50,7 @@ def export(
     counts = write_database(path, reg, terms, date, info)
     meta_path = path.with_name(path.stem + ".metadata.json")
     meta = metadata_for(path.stem, reg, date)
-    write_atomically(meta_path, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode())
+    atomic_write(meta_path, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode())
     shown = ", ".join(f"{counts[t]:,} {t}" for t in ("agencies", "agreements", "events", "sources", "policies"))
     say(f"wrote {path}: {shown}; Datasette metadata: {meta_path}")
     say(f"open it with: datasette {path} -m {meta_path}")
