@@ -7,9 +7,10 @@ import pytest
 from builders import d, dept, ev, registry_of
 from icestatus.enums import Model, SheetKind, Status
 from icestatus.errors import UsageError
+from icestatus.match import AmbiguousMatchError, NoMatchError, find_department
 from icestatus.models import SheetCoverage
 from icestatus.names import department_id, normalize_name
-from icestatus.query import AmbiguousMatchError, NoMatchError, coverage_warning, filter_states, find_department
+from icestatus.query import coverage_warning, filter_states
 from icestatus.replay import replay
 from icestatus.states import code_for_sheet_name, parse_state, state_name
 

@@ -1,4 +1,6 @@
-"""Questions asked of a replayed registry: filters, and finding one agency by name."""
+"""Questions asked of a replayed registry: filters, and whether a date is covered.
+
+Finding one agency by name is ``match``."""
 
 from __future__ import annotations
 
@@ -6,11 +8,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from icestatus.enums import Model, Status
-from icestatus.errors import IcestatusError, UsageError
-from icestatus.models import Department, Registry
-from icestatus.names import normalize_name
-from icestatus.replay import AgreementState
+from icestatus.enums import EventKind, Model, Status
+from icestatus.models import Department, Event, Registry
+from icestatus.replay import AgreementState, replay
 
 
 def filter_states(
@@ -35,82 +35,46 @@ def filter_states(
     ]
 
 
-class NoMatchError(IcestatusError):
-    """No agency matches the name asked for."""
-
-
-class AmbiguousMatchError(UsageError):
-    """Several agencies match equally well; the user must pick one (exit 2)."""
-
-    def __init__(self, message: str, candidates: list[Department]) -> None:
-        super().__init__(message)
-        self.candidates = candidates
-
-
 @dataclass(frozen=True)
-class Match:
+class Standing:
+    """Where one agency stands on a date: its agreements in force or pending, and, for
+    each model it once had and has no more, the event that ended it (when and how)."""
+
     department: Department
-    also: list[Department] = field(default_factory=list)  # weaker matches worth mentioning
+    date: dt.date
+    agreements: list[AgreementState] = field(default_factory=list)
+    ended: list[Event] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """One word: active, paused, pending, ended (nothing left), or none (no event yet)."""
+        for st in (Status.active, Status.paused, Status.pending):
+            if any(a.status is st for a in self.agreements):
+                return str(st.value)
+        return "ended" if self.ended else "none"
 
 
-# Scores are rapidfuzz WRatio (0-100) plus bonuses for the query being a whole word
-# (+3) or the start (+5) of the name, so "wells" prefers "Wells Police Department"
-# over "Jim Wells County Sheriff's Office" while still finding both.
-MIN_SCORE = 70.0
-CLEAR_MARGIN = 3.0
-ALSO_WINDOW = 20.0
+_ENDINGS = (EventKind.terminated, EventKind.delisted, EventKind.withdrawn)
 
 
-def _score(query: str, name: str) -> float:
-    from rapidfuzz import fuzz
-
-    if query == name:
-        return 200.0
-    score = fuzz.WRatio(query, name, processor=None)
-    padded = f" {name} "
-    if f" {query} " in padded:
-        score += 3
-    if name.startswith(query + " "):
-        score += 5
-    return score
-
-
-def find_department(registry: Registry, query: str, state: str | None = None) -> Match:
-    """The agency *query* names: an id, a name or alias (case- and typo-forgiving).
-
-    Raises NoMatchError when nothing is close, AmbiguousMatchError on a tie.
-    """
-    pool = [d for d in registry.departments if state is None or d.state == state]
-    wanted = query.strip().casefold()
-    for dept in pool:
-        if dept.id == wanted:
-            return Match(dept)
-    q = normalize_name(query)
-    if not q:
-        raise UsageError("give an agency name or id, e.g. `icestatus history wells`")
-    scored: list[tuple[float, Department]] = []
-    for dept in pool:
-        best = max(_score(q, normalize_name(n)) for n in (dept.name, *dept.aliases))
-        if best >= MIN_SCORE:
-            scored.append((best, dept))
-    where = f" in {state}" if state else ""
-    if not scored:
-        raise NoMatchError(
-            f"no agency{where} matches {query!r}; see `icestatus list{' --state ' + state if state else ''}` for names"
-        )
-    scored.sort(key=lambda sd: (-sd[0], sd[1].state, sd[1].name))
-    top_score, top = scored[0]
-    tied = [d for s, d in scored if top_score - s < CLEAR_MARGIN]
-    if len(tied) > 1:
-        listing = "; ".join(f"{d.name} ({d.state}) {d.id}" for d in tied[:10])
-        extra = f"; and {len(tied) - 10} more" if len(tied) > 10 else ""
-        raise AmbiguousMatchError(
-            f"{query!r} matches {len(tied)} agencies equally well: {listing}{extra}. "
-            "Give the id, or narrow with --state",
-            tied,
-        )
-    also = [d for s, d in scored[1:] if top_score - s <= ALSO_WINDOW][:5]
-    return Match(top, also)
+def standings(registry: Registry, date: dt.date, departments: Iterable[Department]) -> dict[str, Standing]:
+    """Where each of *departments* stands at the end of *date*, by id."""
+    wanted = {d.id: d for d in departments}
+    out = {i: Standing(d, date) for i, d in wanted.items()}
+    for a in replay(registry, date):
+        if a.department.id in out:
+            out[a.department.id].agreements.append(a)
+    last: dict[tuple[str, Model], Event] = {}
+    for ev in registry.events:
+        if ev.date > date:
+            break
+        if ev.department_id in wanted:
+            last[(ev.department_id, ev.model)] = ev
+    for (dept_id, model), ev in last.items():
+        st = out[dept_id]
+        if ev.kind in _ENDINGS and not any(a.model is model for a in st.agreements):
+            st.ended.append(ev)
+    return out
 
 
 def coverage_warning(registry: Registry, date: dt.date) -> str | None:

@@ -147,8 +147,8 @@ def history(
 
     Example: icestatus history wells   (or: icestatus history "jim wells" --state TX)
     """
+    from icestatus.match import find_department
     from icestatus.output.rows import history_document
-    from icestatus.query import find_department
     from icestatus.replay import history as events_of
     from icestatus.reports import check_source, events_citing
 
@@ -175,3 +175,42 @@ def schema() -> None:
     from icestatus.models import Registry
 
     typer.echo(json.dumps(Registry.model_json_schema(), indent=2))
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(
+        metavar="QUERY", help="Agency name as you would say it: \"Harris County TX\", \"nasau sheriff\", wells.",
+        show_default=False)],
+    state: StateOpt = None,
+    limit: LimitOpt = None,
+    format_: FormatOpt = OutputFormat.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """Every agency whose name matches QUERY, best first, with state, county, status and id.
+
+    Example: icestatus search "nassau county"   (then: icestatus history ny-nassau-county-sheriffs-office)
+    """
+    from icestatus.match import search as find_all
+    from icestatus.output.rows import SEARCH_COLUMNS, search_rows
+    from icestatus.output.text import standing_text
+    from icestatus.query import standings
+
+    out = output_for(format_)
+    reg = open_registry(registry)
+    date = today()
+    found = find_all(reg, query, state)
+    shown = found[:limit]
+    where = standings(reg, date, [c.department for c in shown])
+    rows = search_rows(shown, where)
+
+    def view() -> RenderableType:
+        from icestatus.output.views import search_table
+
+        caption = f"{len(found):,} {'agency matches' if len(found) == 1 else 'agencies match'} · status on {date}"
+        if limit is not None and limit < len(found):
+            caption += f" · showing the first {limit:,} (drop --limit to see all)"
+        statuses = [standing_text(where[c.department.id], short=True) for c in shown]
+        return search_table(rows, statuses, f"Agencies matching {query!r}", caption, terminal_width())
+
+    out.emit(rows, SEARCH_COLUMNS, view)

@@ -16,7 +16,9 @@ from icestatus.enums import Model, StatsBy
 
 if TYPE_CHECKING:
     from icestatus.ingest import IngestResult
+    from icestatus.match import Candidate
     from icestatus.models import Department, Event, Source
+    from icestatus.query import Standing
     from icestatus.registry import Problem
     from icestatus.replay import AgreementState
     from icestatus.reports import Change, SourceUse, StateRow, Tally, TrendPoint
@@ -101,6 +103,26 @@ def history_document(
         "events": [event_row(e, sources) for e in events],
         "also_matched": [department_row(d) for d in also],
     }
+
+
+# ---------------------------------------------------------------- search
+
+SEARCH_COLUMNS = ("rank", "score", *AGENCY_COLUMNS, "status", "standing", "matched", "aliases")
+
+
+def search_rows(candidates: Sequence[Candidate], standings: Mapping[str, Standing]) -> list[Row]:
+    """The JSON/CSV contract of ``search``: one object per matching agency, best first."""
+    from icestatus.output.text import standing_text
+
+    out = []
+    for rank, c in enumerate(candidates, 1):
+        st = standings[c.department.id]
+        out.append({
+            "rank": rank, "score": round(c.score, 3), **agency_fields(c.department),
+            "status": st.status, "standing": standing_text(st), "matched": c.spelling,
+            "aliases": list(c.department.aliases),
+        })
+    return out
 
 
 # ---------------------------------------------------------------- diff

@@ -7,9 +7,12 @@ that a name in a registry can never act on a terminal; nothing here imports Rich
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from icestatus.enums import Model
+
+if TYPE_CHECKING:
+    from icestatus.query import Standing
 
 # C0/C1 controls, DEL, bidi embeddings/overrides/isolates, line/paragraph separators.
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -43,3 +46,24 @@ def fmt_date(date: Any, not_before: Any = None) -> str:
 def empty_message(what: str, place: str, date: object) -> str:
     """``No 287(g) agreements in force in Maine on 2026-11-23.`` (*place*: `` in Maine`` or empty)."""
     return f"No 287(g) agreements {what}{place} on {date}."
+
+
+def standing_text(st: Standing, *, short: bool = False) -> str:
+    """Where an agency stands: ``active: task force since 2025-04-02``, ``ended: jail
+    terminated 2025-09-30``, ``no 287(g) agreement or application``; *short*:
+    ``active (task force)``, ``ended 2025-09-30``."""
+    if short:
+        if st.agreements:
+            by_status: dict[str, list[str]] = {}
+            for a in st.agreements:
+                by_status.setdefault(a.status.value, []).append(MODEL_SHORT[a.model])
+            return "; ".join(f"{k} ({', '.join(v)})" for k, v in by_status.items())
+        if st.ended:
+            return "ended " + str(max(e.date for e in st.ended))
+        return "none"
+    parts = [
+        f"{a.status.value}: {MODEL_SHORT[a.model]} since {'~' if a.approximate else ''}{a.since}"
+        for a in st.agreements
+    ]
+    parts += [f"ended: {MODEL_SHORT[e.model]} {e.kind.value} {fmt_date(e.date, e.not_before)}" for e in st.ended]
+    return "; ".join(parts) or "no 287(g) agreement or application"

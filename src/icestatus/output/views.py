@@ -174,6 +174,34 @@ def history_view(
     return Group(*parts)
 
 
+# ---------------------------------------------------------------- search
+
+
+def search_table(
+    rows: Sequence[Mapping[str, Any]], statuses: Sequence[str], title: str, caption: str | None, width: int
+) -> Table:
+    """``search``'s matches (``output.rows.search_rows``), best first, with where each
+    stands in a few words (*statuses*)."""
+    wide = width >= 110
+    table = Table(title=cell(title, limit=None), caption=cell(caption, limit=None), caption_justify="left",
+                  box=box.SIMPLE_HEAD)
+    table.add_column("Agency · id", ratio=3, overflow="fold", min_width=34)
+    table.add_column("St", no_wrap=True)
+    if wide:
+        table.add_column("Type", no_wrap=True)
+    table.add_column("County", ratio=1, overflow="fold")
+    table.add_column("Status", ratio=1, overflow="fold")
+    for r, status in zip(rows, statuses, strict=True):
+        spelled = None if r["matched"] == r["department"] else f"(as {r['matched']})"
+        name = cell(r["department"], spelled, r["department_id"], limit=None)
+        cells: list[Any] = [name, r["state"]]
+        if wide:
+            cells.append(cell(r["type"], limit=20))
+        cells += [cell(r["county"]), cell(status)]
+        table.add_row(*cells, end_section=True)
+    return table
+
+
 # ---------------------------------------------------------------- ingest --dry-run
 
 
