@@ -606,7 +606,7 @@ class TestSourcesCommand:
         _, err = run(runner, "sources", "--kind", "blog", code=2)
         assert "Invalid value for '--kind'" in err
         _, err = run(runner, "sources", "--limit", "0", code=2)
-        assert "Invalid value for '--limit'" in err
+        assert "bad --limit '0'" in err
 
 
 class TestHistorySource:

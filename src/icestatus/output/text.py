@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from icestatus.enums import Model
+from icestatus.enums import MODEL_SHORT_NAMES
 
 if TYPE_CHECKING:
     from icestatus.query import Standing
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 TABLE_CELL_MAX = 120
 
-MODEL_SHORT = {Model.task_force: "task force", Model.jail_enforcement: "jail", Model.warrant_service: "warrant"}
+MODEL_SHORT = MODEL_SHORT_NAMES
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -49,21 +49,29 @@ def empty_message(what: str, place: str, date: object) -> str:
 
 
 def standing_text(st: Standing, *, short: bool = False) -> str:
-    """Where an agency stands: ``active: task force since 2025-04-02``, ``ended: jail
-    terminated 2025-09-30``, ``no 287(g) agreement or application``; *short*:
-    ``active (task force)``, ``ended 2025-09-30``."""
+    """Where an agency stands: ``active: task force since 2025-04-02, jail since
+    ~2025-03-06``; ``ended: task force terminated 2025-10-21``; ``no 287(g) agreement or
+    application yet``. *short*: ``active (task force, jail)``, ``ended 2025-10-21``."""
+    groups: dict[str, list[str]] = {}
+    for a in st.agreements:
+        status = a.status.value
+        if short:
+            part = str(a.since) if status == "ended" else MODEL_SHORT[a.model]
+        elif status == "ended":
+            part = f"{MODEL_SHORT[a.model]} {a.event.kind.value} {fmt_date(a.since, a.since_not_before)}"
+        else:
+            part = f"{MODEL_SHORT[a.model]} since {'~' if a.approximate else ''}{a.since}"
+        groups.setdefault(status, []).append(part)
     if short:
-        if st.agreements:
-            by_status: dict[str, list[str]] = {}
-            for a in st.agreements:
-                by_status.setdefault(a.status.value, []).append(MODEL_SHORT[a.model])
-            return "; ".join(f"{k} ({', '.join(v)})" for k, v in by_status.items())
-        if st.ended:
-            return "ended " + str(max(e.date for e in st.ended))
-        return "none"
-    parts = [
-        f"{a.status.value}: {MODEL_SHORT[a.model]} since {'~' if a.approximate else ''}{a.since}"
-        for a in st.agreements
-    ]
-    parts += [f"ended: {MODEL_SHORT[e.model]} {e.kind.value} {fmt_date(e.date, e.not_before)}" for e in st.ended]
-    return "; ".join(parts) or "no 287(g) agreement or application"
+        if set(groups) == {"ended"}:
+            return f"ended {max(groups['ended'])}"
+        groups.pop("ended", None)
+        return "; ".join(f"{k} ({', '.join(v)})" for k, v in groups.items()) or "none"
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items()) or "no 287(g) agreement or application yet"
+
+
+def standing_line(st: Standing, data_date: object) -> str:
+    """``history``'s first line: ``Wells Police Department (ME) on 2026-05-20: ended: task
+    force terminated 2025-10-21 (registry data through 2026-05-18)``."""
+    through = f" (registry data through {data_date})" if data_date else ""
+    return f"{st.department.name} ({st.department.state}) on {st.date}: {standing_text(st)}{through}"

@@ -68,15 +68,20 @@ def model_counts(states: Iterable[AgreementState]) -> str:
 
 
 def agreements_footer(states: Sequence[AgreementState]) -> str:
-    in_force = [a for a in states if a.status is not Status.pending]
+    in_force = [a for a in states if a.status in (Status.active, Status.paused)]
     pending = [a for a in states if a.status is Status.pending]
+    ended = [a for a in states if a.status is Status.ended]
     agencies = len({a.department.id for a in states})
     parts = [f"{agencies} {'agency' if agencies == 1 else 'agencies'}"]
-    parts.append(f"{len(in_force)} in force" + (f" ({model_counts(in_force)})" if in_force else ""))
+    if in_force or not ended:
+        parts.append(f"{len(in_force)} in force" + (f" ({model_counts(in_force)})" if in_force else ""))
     paused = sum(1 for a in in_force if a.status is Status.paused)
     if paused:
         parts.append(f"{paused} paused")
-    parts.append(f"{len(pending)} pending" + (f" ({model_counts(pending)})" if pending else ""))
+    if pending or not ended:
+        parts.append(f"{len(pending)} pending" + (f" ({model_counts(pending)})" if pending else ""))
+    if ended:
+        parts.append(f"{len(ended)} ended ({model_counts(ended)})")
     text = " · ".join(parts)
     if any(a.approximate for a in states):
         text += "\n~ date known only to a window (see `icestatus history`)"
@@ -118,7 +123,9 @@ def agreements_table(
         cells: list[Any] = [cell(a.department.name), a.department.state]
         if wide:
             cells.append(cell(a.department.type or "", limit=20))
-        cells += [MODEL_SHORT[a.model], a.status.value, since]
+        # An ended agreement says how it ended: terminated, delisted, withdrawn.
+        status = a.event.kind.value if a.status is Status.ended else a.status.value
+        cells += [MODEL_SHORT[a.model], status, since]
         if wide:
             cells.append(cell(source_label(sources, a.event.sources[0]), limit=40))
         table.add_row(*cells)
