@@ -1,4 +1,4 @@
-"""Questions asked of a replayed registry: filters, and whether a date is covered.
+"""Questions asked of a replayed registry: filters, and where one agency stands.
 
 Finding one agency by name is ``match``."""
 
@@ -199,35 +199,10 @@ def standings(registry: Registry, date: dt.date, departments: Iterable[Departmen
 def data_through(registry: Registry) -> dt.date | None:
     """The date of the registry's newest data: ICE's last participating sheet, else its
     newest dated source."""
+    from icestatus.coverage import Coverage
     from icestatus.enums import SheetKind
 
-    cov = registry.coverage.get(SheetKind.participating)
-    if cov is not None:
-        return cov.last
+    last = Coverage.of(registry).last(SheetKind.participating)
+    if last is not None:
+        return last.date
     return max((s.published for s in registry.sources if s.published is not None), default=None)
-
-
-def coverage_warning(registry: Registry, date: dt.date) -> str | None:
-    """One line when *date* lies outside the period the registry's sources cover."""
-    from icestatus.enums import SheetKind
-
-    cov = registry.coverage.get(SheetKind.participating)
-    if cov is not None:
-        if date < cov.first:
-            return (
-                f"{date} is before ICE's first sheet in this registry ({cov.first}): only agreements "
-                "still listed on that sheet, or reported by a news source, are known"
-            )
-        if date > cov.last:
-            return (
-                f"{date} is after ICE's last sheet in this registry ({cov.last}): changes since then "
-                "are known only where a news source reported them (ingest a newer sheet to update)"
-            )
-        return None
-    dated = [s.published for s in registry.sources if s.published is not None]
-    if not dated:
-        return None
-    first, last = min(dated), max(dated)
-    if date < first or date > last:
-        return f"{date} is outside the period this registry's sources cover ({first} to {last})"
-    return None

@@ -36,8 +36,9 @@ def _agreements(
     date: dt.date, *, filters: Filters, limit: int | None, format_: OutputFormat, registry: Path | None,
 ) -> None:
     """``list`` and ``as-of``: the agreements on *date*, filtered, in the format asked."""
+    from icestatus.coverage import Coverage, answer_on
     from icestatus.output import rows
-    from icestatus.output.text import empty_message
+    from icestatus.output.text import empty_message, limit_lines, sheet_phrase
     from icestatus.replay import replay
     from icestatus.states import state_name
 
@@ -45,29 +46,38 @@ def _agreements(
     reg = open_registry(registry)
     flt = filters.resolve(reg)
     warn_coverage(reg, date)
-    states = flt.keep(replay(reg, date, with_ended=flt.with_ended))
+    answer = answer_on(Coverage.of(reg), date)
+    states = answer.known(flt.keep(replay(reg, date, with_ended=flt.with_ended)))
+    statuses = filters.statuses
+    only_pending = bool(statuses) and set(statuses) == {Status.pending}
+    basis = answer.pending if only_pending else answer.participating
+    phrase = sheet_phrase(basis)
     if out.table and not states:
         place = " in " + " or ".join(state_name(s) for s in filters.states) if filters.states else ""
-        statuses = filters.statuses
         narrowed = " of these models, types and counties" if filters.models or filters.types or filters.counties else ""
-        if statuses and set(statuses) == {Status.pending}:
-            line = f"No pending 287(g) applications{place}{narrowed} on {date}."
+        unknown = answer.pending_unknown
+        if only_pending:
+            typer.echo(f"Pending 287(g) applications{place} on {date} are not known: {unknown}." if unknown
+                       else f"No pending 287(g) applications{place}{narrowed} on {date}.")
         elif statuses:
-            line = empty_message(" or ".join(s.value for s in statuses), place + narrowed, date)
+            typer.echo(empty_message(" or ".join(s.value for s in statuses), place + narrowed, date))
         else:
-            line = empty_message("in force", place + narrowed, date).rstrip(".") + " (and none pending)."
-        typer.echo(line)
+            none_pending = " (pending unknown)." if unknown else " (and none pending)."
+            typer.echo(empty_message("in force", place + narrowed, date).rstrip(".") + none_pending)
+        for line in [*([f"{phrase}."] if phrase else []), *limit_lines(answer.limits(pending=not only_pending))]:
+            typer.echo(line)
         return
     described = filters.describe()
-    title = f"287(g) agreements on {date}" + (f" · {described}" if described else "")
+    title = (f"287(g) agreements on {date}" + (f" · {described}" if described else "")
+             + (f" · {phrase}" if phrase else ""))
     sources = {s.id: s for s in reg.sources}
 
     def view() -> RenderableType:
         from icestatus.output.views import agreements_table
 
-        return agreements_table(states, title, sources, width=terminal_width(), limit=limit)
+        return agreements_table(states, title, sources, width=terminal_width(), limit=limit, answer=answer)
 
-    out.emit(rows.agreement_rows(states[:limit]), rows.AGREEMENT_COLUMNS, view)
+    out.emit(rows.agreement_rows(states[:limit], answer, sources), rows.AGREEMENT_COLUMNS, view)
 
 
 # The options list and as-of take after the filters, in the order of their --help.

@@ -7,11 +7,13 @@ that a name in a registry can never act on a terminal; nothing here imports Rich
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from icestatus.enums import MODEL_SHORT_NAMES
 
 if TYPE_CHECKING:
+    from icestatus.coverage import Basis
     from icestatus.query import Standing
 
 # C0/C1 controls, DEL, bidi embeddings/overrides/isolates, line/paragraph separators.
@@ -75,3 +77,27 @@ def standing_line(st: Standing, data_date: object) -> str:
     force terminated 2025-10-21 (registry data through 2026-05-18)``."""
     through = f" (registry data through {data_date})" if data_date else ""
     return f"{st.department.name} ({st.department.state}) on {st.date}: {standing_text(st)}{through}"
+
+
+def _days(n: int) -> str:
+    return f"{n:,} day{'' if n == 1 else 's'}"
+
+
+def sheet_phrase(basis: Basis) -> str | None:
+    """What an answer on ``basis.date`` rests on, for a title: ``ICE's latest list:
+    2026-05-18, 198 days earlier``; None for a registry without ICE sheets of that kind."""
+    sheet, last = basis.sheet, basis.last
+    if last is None:
+        return None
+    if sheet is None:
+        first = basis.first or last
+        return f"ICE's first list: {first.date}, {_days((first.date - basis.date).days)} later"
+    if sheet.date == basis.date:
+        return "ICE's latest list, of that day" if sheet == last else "ICE's list of that day"
+    which = "latest list" if sheet == last else "list"
+    return f"ICE's {which}: {sheet.date}, {_days((basis.date - sheet.date).days)} earlier"
+
+
+def limit_lines(limits: Sequence[str]) -> list[str]:
+    """What an answer cannot say (``coverage.Answer.limits``), as footer lines: each a sentence."""
+    return [f"{x[0].upper()}{x[1:]}." for x in limits]
