@@ -146,7 +146,9 @@ class TestMessages:
 
 class TestErrors:
     @pytest.mark.parametrize(("args", "code", "message"), [
-        (["as-of", "2025-13-01"], 2, "icestatus: error: bad date '2025-13-01': use YYYY-MM-DD, e.g. 2025-05-01\n"),
+        (["as-of", "2025-13-01"], 2, "icestatus: error: bad date '2025-13-01': there is no month 13 (months run 01 to 12)\n"),
+        (["as-of", "2025-02-30"], 2, "icestatus: error: bad date '2025-02-30': no such day (February 2025 has 28 days)\n"),
+        (["as-of", "May 1"], 2, "icestatus: error: bad date 'May 1': use YYYY-MM-DD (e.g. 2025-05-01), today or yesterday\n"),
         (["list", "--state", "Atlantis"], 2, "icestatus: error: unknown state 'Atlantis': give a USPS code (ME) or a name (Maine)\n"),
         (["history", "zzyzx qqq"], 1, "icestatus: error: no agency matches 'zzyzx qqq'; see `icestatus list` for names\n"),
     ])

@@ -15,10 +15,11 @@ from icestatus.cli import query
 from icestatus.cli import ingest
 from icestatus.cli import moa
 from icestatus.cli import reports
+from icestatus.cli import help
 # isort: on
 from icestatus.cli.app import app
 
-COMMAND_MODULES = (query, ingest, moa, reports)
+COMMAND_MODULES = (query, ingest, moa, reports, help)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 

@@ -9,10 +9,12 @@ when they run).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import inspect
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +32,29 @@ if TYPE_CHECKING:
 ENV_TODAY = "ICESTATUS_TODAY"
 
 
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_RELATIVE = {"today": 0, "yesterday": -1}
+
+
 def parse_date(text: str, what: str = "date") -> dt.date:
+    """A date as YYYY-MM-DD, or ``today`` / ``yesterday`` (``$ICESTATUS_TODAY`` applies)."""
+    cleaned = text.strip()
+    if cleaned.casefold() in _RELATIVE and what != ENV_TODAY:
+        return today() + dt.timedelta(days=_RELATIVE[cleaned.casefold()])
     try:
-        return dt.date.fromisoformat(text.strip())
+        return dt.date.fromisoformat(cleaned)
     except ValueError:
-        raise UsageError(f"bad {what} {text!r}: use YYYY-MM-DD, e.g. 2025-05-01") from None
+        pass
+    form = _ISO_DAY.fullmatch(cleaned)
+    if form:
+        year, month = int(form.group(1)), int(form.group(2))
+        if not 1 <= month <= 12:
+            raise UsageError(f"bad {what} {text!r}: there is no month {month} (months run 01 to 12)")
+        last = calendar.monthrange(year, month)[1]
+        raise UsageError(
+            f"bad {what} {text!r}: no such day ({calendar.month_name[month]} {year} has {last} days)"
+        )
+    raise UsageError(f"bad {what} {text!r}: use YYYY-MM-DD (e.g. 2025-05-01), today or yesterday")
 
 
 def today() -> dt.date:
@@ -148,8 +168,8 @@ SourceOpt = Annotated[
 ]
 OnOpt = Annotated[
     dt.date | None,
-    typer.Option("--on", parser=date_param("--on date"), help="The date (YYYY-MM-DD); default today.",
-                 show_default=False),
+    typer.Option("--on", parser=date_param("--on date"), show_default=False,
+                 help="The date: YYYY-MM-DD, today or yesterday (default: today)."),
 ]
 
 

@@ -125,7 +125,7 @@ def history(
     format_: FormatOpt = OutputFormat.table,
     registry: RegistryOpt = None,
 ) -> None:
-    """Where one agency stands on a date, and every event of it, each with its sources.
+    """Where one agency stands, and every event of it with its sources.
 
     The first line says where the agency stands today (or --on DATE) and how far the
     registry's data goes; then every event in date order. CSV gives one row per event.
@@ -182,7 +182,12 @@ def search(
     format_: FormatOpt = OutputFormat.table,
     registry: RegistryOpt = None,
 ) -> None:
-    """Every agency whose name matches QUERY, best first, with state, county, status and id.
+    """Agencies whose name matches QUERY, best first, with status and id.
+
+    Each with its state, type, county, where it stands today and its id (for `history`),
+    in every format. Matching is as `history` does it: words that name no agency
+    (county, sheriff's office, police department, city of, SO, PD) count little, a state
+    at the end is a filter ("Harris County TX"), typos and ICE's own spellings are found.
 
     Example: icestatus search "nassau county"   (then: icestatus history ny-nassau-county-sheriffs-office)
     """
