@@ -152,10 +152,11 @@ def history(
 
     def view() -> RenderableType:
         from rich.console import Group
+        from rich.text import Text
 
         from icestatus.output.views import cell, history_view
 
-        return Group(cell(standing_line(standing, data_date), limit=None),
+        return Group(cell(standing_line(standing, data_date), limit=None), Text(""),
                      history_view(dept, events, sources, match.also))
 
     out.emit(history_rows(dept, events), HISTORY_COLUMNS, view,
