@@ -43,6 +43,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
+from typing import NamedTuple
 
 from icestatus.errors import IcestatusError, UsageError
 from icestatus.models import Department, Registry
@@ -149,8 +150,7 @@ def parse_query(text: str) -> Query:
     return Query(text, tuple(" ".join(normal).split()), None)
 
 
-@dataclass(frozen=True, slots=True)
-class _Spelling:
+class _Spelling(NamedTuple):
     department: Department
     text: str
     words: frozenset[str]
@@ -163,18 +163,23 @@ class NameIndex:
         self.departments = tuple(departments)
         owners: list[Department] = []
         texts: list[str] = []
+        several: list[Department] = []  # agencies with aliases: their words are counted once
         for dept in self.departments:
-            for text in (dept.name, *dept.aliases):
-                owners.append(dept)
-                texts.append(text)
-        self.spellings = [
-            _Spelling(dept, text, frozenset(normal.split()))
-            for dept, text, normal in zip(owners, texts, normalize_names(texts), strict=True)
-        ]
-        per_department: dict[str, set[str]] = {}
+            owners.append(dept)
+            texts.append(dept.name)
+            if dept.aliases:
+                several.append(dept)
+                for alias in dept.aliases:
+                    owners.append(dept)
+                    texts.append(alias)
+        words = [frozenset(normal.split()) for normal in normalize_names(texts)]
+        self.spellings = list(map(_Spelling, owners, texts, words))
+        seen_in = Counter(chain.from_iterable(ws for dept, ws in zip(owners, words, strict=True) if not dept.aliases))
+        union: dict[str, set[str]] = {}
         for sp in self.spellings:
-            per_department.setdefault(sp.department.id, set()).update(sp.words)
-        seen_in = Counter(chain.from_iterable(per_department.values()))
+            if sp.department.aliases:
+                union.setdefault(sp.department.id, set()).update(sp.words)
+        seen_in.update(chain.from_iterable(union.values()))
         n = max(len(self.departments), 1)
         self.weights: dict[str, float] = {w: math.log(1 + n / k) for w, k in seen_in.items()}
         self.unknown_weight = math.log(1 + n)

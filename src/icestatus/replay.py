@@ -22,7 +22,7 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -190,16 +190,24 @@ def replay(registry: Registry, as_of: dt.date | None = None, *, with_ended: bool
     (``None``: after every event), sorted by state, agency name and model; *with_ended*:
     and those that had ended by then (status ``ended``: when and how in ``since`` and
     ``event``)."""
+    return replay_events(registry.events, registry.departments, as_of, with_ended=with_ended)
+
+
+def replay_events(
+    events: tuple[Event, ...] | list[Event], departments: Iterable[Department], as_of: dt.date | None = None,
+    *, with_ended: bool = False,
+) -> list[AgreementState]:
+    """``replay`` of some events only (one agency's, say), their agencies among *departments*."""
     ended: Ended | None = {} if with_ended else None
-    agreements, applications = fold(registry.events, as_of, ended=ended)
+    agreements, applications = fold(events, as_of, ended=ended)
     if not agreements and not applications and not ended:
         return []
-    departments = {d.id: d for d in registry.departments}
+    by_id = {d.id: d for d in departments}
     out: list[AgreementState] = []
     for (dept_id, model), ag in agreements.items():
         out.append(
             AgreementState(
-                department=departments[dept_id], model=model, status=ag.status,
+                department=by_id[dept_id], model=model, status=ag.status,
                 since=ag.since, since_not_before=ag.since_not_before, signed=ag.signed,
                 event=ag.event, moa_url=ag.moa_url, moa_pending=ag.moa_pending,
             )
@@ -207,14 +215,14 @@ def replay(registry: Registry, as_of: dt.date | None = None, *, with_ended: bool
     for (dept_id, model), ev in applications.items():
         out.append(
             AgreementState(
-                department=departments[dept_id], model=model, status=Status.pending,
+                department=by_id[dept_id], model=model, status=Status.pending,
                 since=ev.date, since_not_before=ev.not_before, signed=None, event=ev,
             )
         )
     for (dept_id, model), (ev, gone) in (ended or {}).items():
         out.append(
             AgreementState(
-                department=departments[dept_id], model=model, status=Status.ended,
+                department=by_id[dept_id], model=model, status=Status.ended,
                 since=ev.date, since_not_before=ev.not_before, signed=gone.signed if gone else None,
                 event=ev, moa_url=gone.moa_url if gone else None, moa_pending=gone.moa_pending if gone else False,
             )

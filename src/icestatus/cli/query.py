@@ -137,17 +137,21 @@ def history(
     from icestatus.output.text import standing_line
     from icestatus.query import data_through, standings
     from icestatus.replay import history as events_of
-    from icestatus.reports import check_source, events_citing
 
     out = output_for(format_)
     reg = open_registry(registry)
     match = find_department(reg, agency, state)
-    check_source(reg, source)
     dept = match.department
+    events = events_of(reg, dept.id)
+    if source is not None:  # reports is a large module: not imported for the usual question
+        from icestatus.reports import check_source, events_citing
+
+        check_source(reg, source)
+        events = events_citing(events, source)
+    events = events[:limit]
     date = on or today()
     standing = standings(reg, date, [dept])[dept.id]
     data_date = data_through(reg)
-    events = events_citing(events_of(reg, dept.id), source)[:limit]
     sources = {s.id: s for s in reg.sources}
 
     def view() -> RenderableType:
