@@ -29,6 +29,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from itertools import pairwise
 from operator import attrgetter
 
@@ -74,6 +75,21 @@ class Gap:
         return isinstance(date, dt.date) and self.after.date < date < self.until.date
 
 
+class Standing(str, Enum):
+    """How a kind's sheets cover one date."""
+
+    covered = "covered"            # on or after the first sheet, not stale, in no gap
+    gap = "gap"                    # between two sheets more than GAP_DAYS apart
+    before_first = "before_first"  # before the first sheet
+    stale = "stale"                # more than STALE_AFTER_DAYS after the last sheet
+    no_sheets = "no_sheets"        # the registry has no sheet of the kind
+
+    @property
+    def inside(self) -> bool:
+        """Within the sheets' span (covered, or in a gap between two of them)."""
+        return self in (Standing.covered, Standing.gap)
+
+
 @dataclass(frozen=True, slots=True)
 class Basis:
     """What an answer about one kind of list on one date rests on."""
@@ -107,6 +123,16 @@ class Basis:
     def covered(self) -> bool:
         """The kind's sheets cover the date: on or after the first, not stale."""
         return self.has_sheets and not self.before_first and not self.stale
+
+    @property
+    def standing(self) -> Standing:
+        if not self.has_sheets:
+            return Standing.no_sheets
+        if self.before_first:
+            return Standing.before_first
+        if self.stale:
+            return Standing.stale
+        return Standing.gap if self.gap is not None else Standing.covered
 
     def limit(self) -> str | None:
         """One sentence on what the answer cannot say on this date (None: nothing)."""
@@ -309,6 +335,7 @@ def bounded_to_sheet(coverage: Coverage, date: dt.date) -> dt.date:
 
 
 __all__ = [
-    "GAP_DAYS", "STALE_AFTER_DAYS", "Answer", "Basis", "Coverage", "Gap", "Period", "Sheet", "answer_on",
+    "GAP_DAYS", "STALE_AFTER_DAYS", "Answer", "Basis", "Coverage", "Gap", "Period", "Sheet", "Standing",
+    "answer_on",
     "bounded_to_sheet", "coverage_warning", "coverage_warnings", "sources_period_warning",
 ]

@@ -15,11 +15,12 @@ from icestatus.cli import query
 from icestatus.cli import ingest
 from icestatus.cli import moa
 from icestatus.cli import reports
+from icestatus.cli import info
 from icestatus.cli import help
 # isort: on
 from icestatus.cli.app import app
 
-COMMAND_MODULES = (query, ingest, moa, reports, help)
+COMMAND_MODULES = (query, ingest, moa, reports, info, help)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
@@ -37,8 +38,8 @@ def _resolve_annotations() -> None:
     from typing import get_type_hints
 
     infos = [*app.registered_commands, app.registered_callback]
-    for info in infos:
-        func = info.callback if info is not None else None
+    for command in infos:
+        func = command.callback if command is not None else None
         if func is not None and any(isinstance(a, str) for a in func.__annotations__.values()):
             # Hints that cannot be evaluated are left as they are: Typer evaluates them
             # itself (and says what is wrong).

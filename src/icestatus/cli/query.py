@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from icestatus.cli.app import app, open_registry, output_for, terminal_width, warn_coverage
+from icestatus.cli.app import app, echo_basis, open_registry, output_for, terminal_width, warn_coverage
 from icestatus.cli.options import (
     Filters,
     FormatOpt,
@@ -38,7 +38,7 @@ def _agreements(
     """``list`` and ``as-of``: the agreements on *date*, filtered, in the format asked."""
     from icestatus.coverage import Coverage, answer_on
     from icestatus.output import rows
-    from icestatus.output.text import empty_message, limit_lines, sheet_phrase
+    from icestatus.output.text import empty_message, sheet_phrase
     from icestatus.replay import replay
     from icestatus.states import state_name
 
@@ -64,8 +64,7 @@ def _agreements(
         else:
             none_pending = " (pending unknown)." if unknown else " (and none pending)."
             typer.echo(empty_message("in force", place + narrowed, date).rstrip(".") + none_pending)
-        for line in [*([f"{phrase}."] if phrase else []), *limit_lines(answer.limits(pending=not only_pending))]:
-            typer.echo(line)
+        echo_basis(answer, pending=not only_pending, basis=basis)
         return
     described = filters.describe()
     title = (f"287(g) agreements on {date}" + (f" · {described}" if described else "")
