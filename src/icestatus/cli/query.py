@@ -90,6 +90,9 @@ _AGREEMENT_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
 def list_(filters: Filters, **options: Any) -> None:
     """Agreements in force (active or paused) and pending today.
 
+    --status ended lists those that had ended instead (how: terminated, delisted or
+    withdrawn, and when). Filters repeat (any of their values) and combine (all of them).
+
     Example: icestatus list --state ME --format json
     """
     _agreements(today(), filters=filters, **options)

@@ -92,7 +92,7 @@ def agreements_footer(states: Sequence[AgreementState], answer: Answer | None = 
     if any(a.approximate for a in states):
         lines.append("~ date known only to a window (see `icestatus history`)")
     if answer is not None:
-        lines += limit_lines(answer.limits())
+        lines += limit_lines(answer.limits(pending=not ended or bool(pending or in_force)))
     return "\n".join(lines)
 
 
