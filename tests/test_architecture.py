@@ -18,6 +18,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "icestatus"
 CORE = {
     "enums", "errors", "models", "coverage", "names", "states", "registry", "validate", "replay", "query", "match",
     "reports", "ingest", "curate", "sources", "sources.xlsx", "sources.ice_columns", "sources.ice_sheet",
+    # I/O beneath the CLI, no terminal either: ICE's site (fetch), the user's archive, their use (update).
+    "fetch", "archive", "update",
 }
 PRESENTATION = ("rich", "typer", "icestatus.output", "icestatus.cli")
 

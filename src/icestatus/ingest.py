@@ -605,7 +605,7 @@ class _Log:
     ) -> str:
         """Record the source the roster's events cite (its facts are the roster's own)."""
         src = Source(
-            id=sid, kind=sheet.source_kind, publisher=sheet.publisher, title=sheet.title,
+            id=sid, kind=sheet.source_kind, publisher=sheet.publisher, title=sheet.title, url=sheet.url,
             published=date, sheet=sheet.kind, sha1=sheet.sha1, half=sheet.half,
             rows=len(sheet.rows), same_as=same_as, suspect=suspect, note=note,
         )

@@ -15,12 +15,13 @@ from icestatus.cli import query
 from icestatus.cli import ingest
 from icestatus.cli import moa
 from icestatus.cli import reports
+from icestatus.cli import update
 from icestatus.cli import info
 from icestatus.cli import help
 # isort: on
 from icestatus.cli.app import app
 
-COMMAND_MODULES = (query, ingest, moa, reports, info, help)
+COMMAND_MODULES = (query, ingest, moa, reports, update, info, help)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 

@@ -66,6 +66,7 @@ class Roster:
     saved: datetime | None = None  # when the file says it was last saved (UTC); None if the caller dated it
     seen: date | None = None  # a capture's date, when it is later than ``published``
     redate: date | None = None  # the day it was saved, if weeks after the name's date
+    url: str | None = None  # where it was downloaded from (``icestatus update``)
 
     def __post_init__(self) -> None:
         if not self.title:
