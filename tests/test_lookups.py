@@ -138,3 +138,37 @@ def test_query_state_and_option_state_must_agree() -> None:
 
     with pytest.raises(UsageError, match="names Texas but --state says Georgia"):
         find_department(bundled(), "Harris County TX", "GA")
+
+
+@pytest.mark.parametrize(("text", "words", "state"), [
+    ("Harris County, Texas", ("harris", "county"), "TX"),
+    ("Harris County TX", ("harris", "county"), "TX"),
+    ("Nassau NY", ("nassau",), "NY"),
+    ("Texas Attorney General", ("attorney", "general"), "TX"),
+    ("West Virginia National Guard", ("national", "guard"), "WV"),
+    ("Harris Co.", ("harris", "county"), None),          # a lower-case "co" is county, not Colorado
+    ("Denver CO", ("denver",), "CO"),
+    ("Washington County", ("washington", "county"), None),  # the rest would name nothing
+    ("Texas DPS", ("texas", "department", "of", "public", "safety"), None),
+    ("Wells me", ("wells",), "ME"),
+    ("Mt. Pleasant PD", ("mount", "pleasant", "police", "department"), None),  # "Mt." is mount
+    ("Helena MT", ("helena",), "MT"),
+])
+def test_parse_query_reads_a_state_at_either_end(text: str, words: tuple[str, ...], state: str | None) -> None:
+    from icestatus.match import parse_query
+
+    q = parse_query(text)
+    assert (q.words, q.state) == (words, state)
+
+
+def test_typo_allowance_grows_with_the_word() -> None:
+    from icestatus.match import typo_edits
+
+    assert [typo_edits(n) for n in (3, 4, 5, 6, 8, 9, 12)] == [0, 1, 1, 2, 2, 3, 3]
+
+
+def test_ranking_is_deterministic_and_ordered() -> None:
+    first = [(c.department.id, c.score) for c in search(bundled(), "county sheriff", "TX")]
+    again = [(c.department.id, c.score) for c in search(bundled(), "county sheriff", "TX")]
+    assert first == again and len(first) > 50
+    assert [s for _, s in first] == sorted((s for _, s in first), reverse=True)

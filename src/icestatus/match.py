@@ -6,32 +6,36 @@ How a query is read:
 
 1. An agency id (``me-wells-police-department``) is that agency.
 2. A state at the end of the query or at its start ("Harris County TX", "Harris County,
-   Texas", "Nassau NY", "Texas DPS") is a filter, like ``--state``, when the rest of the
-   query still names something ("Washington County" stays a county name). A lower-case
-   ``co`` is "county", never Colorado.
+   Texas", "Nassau NY", "Texas Attorney General") is a filter, like ``--state``, when the
+   rest of the query still has a distinctive word ("Washington County" stays a county
+   name, "Texas DPS" stays words of names). A code that is also an abbreviation (``co``
+   county, ``mt`` mount) is a state only in capitals: "Harris Co." is a county.
 3. The rest is split into words as ``names.normalize_name`` does (``SO``, ``PD``,
    ``Co.``, ``Dept``, ``St.`` expanded, case, accents and punctuation ignored), so word
    order does not matter.
-4. Each word weighs by how rare it is among the registry's names (inverse document
-   frequency), and words that carry no identity (``names.GENERIC_WORDS``: county,
-   sheriff's office, police department, city of, ...) weigh ``GENERIC_WEIGHT``.
+4. Each word weighs by how rare it is among the registry's agencies (inverse document
+   frequency, ``log(1 + agencies / agencies with the word)``). Words that carry no
+   identity (``names.GENERIC_WORDS``: county, sheriff's office, police department, city
+   of, ...) weigh ``GENERIC_WEIGHT`` in a name and ``GENERIC_QUERY_WEIGHT`` in a query (a
+   kind the user typed counts: "Nassau County Sheriff" is not the police department);
+   fillers (of, the, and) weigh ``FILLER_WEIGHT``.
 5. A query word that occurs in some agency's name is taken as typed ("Harris" is not
    "Harrison"). A word that occurs in none is a typo or a variant: it stands for the
-   registry's words within a small edit distance (rapidfuzz ``fuzz.ratio`` of at least
-   ``TYPO_RATIO``, ``TYPO_RATIO_SHORT`` for four letters) or that it begins (three letters
-   or more), at that similarity.
+   registry's words within ``typo_edits`` Damerau-Levenshtein edits (rapidfuzz; one for
+   4-5 letters, two for 6-8, three for longer), at similarity ``1 - edits / length``, and
+   for those it begins (three letters or more) at ``PREFIX_SIMILARITY``.
 6. An agency's score, for one of its spellings (its name and its aliases: ICE's own
    misspellings and variants, so "Lampass" and "Lampasas" both find it), is
    ``QUERY_SHARE`` x the share of the query's weight found in the spelling plus
-   ``1 - QUERY_SHARE`` x the share of the spelling's weight the query accounts for; its
-   state's name counts as a word it has, at half similarity ("Georgia Department of
-   Corrections"). The agency scores its best spelling. An agency must match at least one
-   distinctive word of the query, when the query has one.
+   ``1 - QUERY_SHARE`` x the share of the spelling's weight the query accounts for (a
+   state named in the query accounts for its words in the name). The agency scores its
+   best spelling. It must match at least one distinctive word of the query, when the
+   query has one.
 7. ``decide``: the best agency is the answer when no other is within ``CLEAR_MARGIN`` of
    it; runners-up within ``ALSO_WINDOW`` that match every word the answer matched are
    mentioned; several within ``CLEAR_MARGIN`` are an ambiguity (the candidates, with state
    and id, exit 2). When a state filter leaves nothing, the nearest agencies elsewhere are
-   named.
+   named. ``search`` lists every agency scoring at least ``SEARCH_FLOOR``, best first.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from typing import NamedTuple
 
 from icestatus.errors import IcestatusError, UsageError
 from icestatus.models import Department, Registry
-from icestatus.names import FILLER_WORDS, GENERIC_WORDS, normalize_name, normalize_names
+from icestatus.names import ABBREVIATIONS, FILLER_WORDS, GENERIC_WORDS, normalize_name, normalize_names
 from icestatus.states import USPS_NAMES, state_name
 
 GENERIC_WEIGHT = 0.25
@@ -110,17 +114,22 @@ class Match:
 
 
 def _state_at(words: list[str], raw: list[str], start: bool) -> tuple[str, int] | None:
-    """The state the first (or last) words of a query name, and how many words it takes."""
+    """The state the first (or last) words of a query name, and how many words it takes.
+    A two-letter code that is also an abbreviation of a name (``CO`` county, ``MT`` mount)
+    is a state only in capitals and without a period: "Harris Co." is a county, "Mt.
+    Pleasant" a town, "Denver CO" in Colorado."""
     for n in range(min(_LONGEST_STATE, len(words) - 1), 0, -1):
+        if n == 1:
+            typed = raw[0] if start else raw[-1]
+            bare = typed.rstrip(".")
+            if len(bare) == 2 and bare.upper() in USPS_NAMES:
+                if bare.casefold() in ABBREVIATIONS and typed != bare.upper():
+                    continue
+                return bare.upper(), 1
         part = words[:n] if start else words[-n:]
         code = _STATE_WORDS.get(" ".join(part))
-        if code is None:
-            continue
-        if n == 1 and len(part[0]) == 2:
-            typed = (raw[0] if start else raw[-1]).strip(".")
-            if typed.lower() == "co" and typed != "CO":  # "Harris Co." is a county
-                continue
-        return code, n
+        if code is not None and (n > 1 or len(part[0]) > 2):
+            return code, n
     return None
 
 
