@@ -139,6 +139,8 @@ def test_filters_are_or_within_and_across(runner: CliRunner) -> None:
     (["--model", "jails"], "unknown model 'jails': use one of task_force (task force, tfm)"),
     (["--status", "over"], "unknown status 'over': use one of active, paused, pending, ended"),
     (["--county", "Hariss"], "no agency in the registry has county 'Hariss'; did you mean Harris County (GA)"),
+    (["--county", "Harris", "--state", "TX"],
+     "no agency of Texas has county 'Harris' in the registry; it is in Harris County (GA)"),
 ])
 def test_an_unknown_value_is_an_error_listing_the_valid_ones(runner: CliRunner, args: list[str], message: str) -> None:
     _, err = run(runner, "list", *args, code=2)

@@ -126,6 +126,12 @@ def _known_counties(registry: Registry, counties: Iterable[str], states: frozens
         exact = by_key.get(key, set())
         if not exact:
             raise UsageError(_no_county(text, key, by_key, states))
+        if states and not any(st in states for st, _ in exact):
+            from icestatus.states import state_name
+
+            where = " or ".join(state_name(st) for st in sorted(states))
+            elsewhere = ", ".join(sorted({f"{c} ({st})" for st, c in exact}))
+            raise UsageError(f"no agency of {where} has county {text!r} in the registry; it is in {elsewhere}")
         out |= exact
         in_states = {st for st, _ in exact}
         if len(key) >= 6:

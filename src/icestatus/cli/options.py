@@ -217,7 +217,9 @@ class Filters:
         if self.statuses:
             parts.append("status " + ", ".join(s.value for s in self.statuses))
         if self.types:
-            parts.append("type " + ", ".join(self.types))
+            from icestatus.query import agency_type
+
+            parts.append("type " + ", ".join(dict.fromkeys(agency_type(t) or t for t in self.types)))
         if self.counties:
             parts.append("county " + ", ".join(self.counties))
         return " · ".join(parts)
