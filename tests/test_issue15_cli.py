@@ -112,6 +112,11 @@ def test_type_takes_plurals_and_any_case(runner: CliRunner) -> None:
     assert {"Municipality", "Muncipality"} <= {r["type"] for r in towns}
 
 
+def test_diff_reads_types_the_same_way(runner: CliRunner) -> None:
+    changes = rows(runner, "diff", "2025-07-01", "2025-08-01", "--type", "Counties", "--state", "FL")
+    assert changes and {r["type"] for r in changes} == {"County"}
+
+
 def test_state_is_repeatable(runner: CliRunner) -> None:
     # `--state ME --state TX` silently uses only TX
     both = rows(runner, "as-of", "2025-07-01", "--state", "ME", "--state", "TX")
