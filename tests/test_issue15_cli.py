@@ -209,7 +209,7 @@ def test_history_shows_aliases_and_county(runner: CliRunner) -> None:
 # ---------------------------------------------------------------- CLI finish
 
 COMMANDS = ["list", "as-of", "history", "search", "schema", "init", "ingest", "record", "moa", "diff", "stats",
-            "trend", "states", "sources", "validate", "update", "info", "help"]
+            "trend", "states", "sources", "validate", "update", "info", "agreements", "export", "help"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol, TypeVar
 
 from icestatus.enums import Model, Status
 from icestatus.errors import UsageError
@@ -15,6 +17,21 @@ from icestatus.names import normalize_name
 from icestatus.replay import AgreementState, replay_events
 
 # ---------------------------------------------------------------- filters
+
+
+class Filterable(Protocol):
+    """What the filters read: an agreement's agency, model and status (``AgreementState``,
+    ``agreements.TermOnDate``)."""
+
+    @property
+    def department(self) -> Department: ...
+    @property
+    def model(self) -> Model: ...
+    @property
+    def status(self) -> Enum: ...
+
+
+F = TypeVar("F", bound=Filterable)
 
 # ICE's agency types as people ask for them (any case, singular or plural) and as ICE
 # misspells them, mapped to the three types it means.
@@ -87,11 +104,11 @@ class AgreementFilter:
             and (not self.counties or (dept.state, dept.county or "") in self.counties)
         )
 
-    def keep(self, states: Iterable[AgreementState]) -> list[AgreementState]:
-        """The agreements of *states* this filter admits. Ended agreements are kept only when
-        ``ended`` is one of the statuses asked for; no status asked keeps every other one."""
-        wanted = self.statuses or frozenset(s for s in Status if s is not Status.ended)
-        return [a for a in states if a.status in wanted and self.admits(a.department, a.model)]
+    def keep(self, states: Iterable[F]) -> list[F]:
+        """The agreements of *states* this filter admits. Statuses compare by value, so a
+        ``TermStatus`` of the same name matches (``agreements``)."""
+        wanted = {s.value for s in self.statuses}
+        return [a for a in states if (not wanted or a.status.value in wanted) and self.admits(a.department, a.model)]
 
 
 def _known_types(registry: Registry, types: Iterable[str]) -> frozenset[str]:
@@ -156,15 +173,16 @@ def _no_county(text: str, key: str, by_key: dict[str, set[tuple[str, str]]], sta
 
 
 def filter_states(
-    states: Iterable[AgreementState],
+    states: Iterable[F],
     *,
     state: str | None = None,
     models: Iterable[Model] = (),
     statuses: Iterable[Status] = (),
     types: Iterable[str] = (),
-) -> list[AgreementState]:
+) -> list[F]:
     """Keep agreements matching every filter given; an empty filter keeps everything
-    (``AgreementFilter`` without the registry's checks). *types* as ``agency_type`` reads them."""
+    (``AgreementFilter`` without the registry's checks). *types* as ``agency_type`` reads
+    them; *statuses* compare by value."""
     flt = AgreementFilter(
         frozenset([state] if state else []), frozenset(models), frozenset(statuses),
         frozenset(t for t in map(agency_type, types) if t),

@@ -17,11 +17,13 @@ from icestatus.cli import moa
 from icestatus.cli import reports
 from icestatus.cli import update
 from icestatus.cli import info
+from icestatus.cli import agreements
+from icestatus.cli import export
 from icestatus.cli import help
 # isort: on
 from icestatus.cli.app import app
 
-COMMAND_MODULES = (query, ingest, moa, reports, update, info, help)
+COMMAND_MODULES = (query, ingest, moa, reports, update, info, agreements, export, help)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 

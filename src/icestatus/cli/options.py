@@ -236,7 +236,8 @@ _FILTER_NAMES = tuple(name for name, _, _ in FILTER_OPTIONS)
 def with_filters(*extra: tuple[str, Any, Any]) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """A command with its own parameters, then ``FILTER_OPTIONS``, then *extra* options
     (name, annotation, default), as Typer reads them. The command takes ``filters:
-    Filters`` (built from the filter options) and the *extra* ones as keyword arguments::
+    Filters`` (built from the filter options) and the *extra* ones as keyword arguments
+    (``**options``, or keyword-only parameters of those names)::
 
         @app.command()
         @with_filters(("limit", LimitOpt, None), ("format_", FormatOpt, OutputFormat.table))
@@ -245,8 +246,9 @@ def with_filters(*extra: tuple[str, Any, Any]) -> Callable[[Callable[..., None]]
 
     def decorate(func: Callable[..., None]) -> Callable[..., None]:
         hints = get_type_hints(func, include_extras=True)
+        given = {"filters", *(name for name, _, _ in extra)}  # the command may name them, typed plainly
         own = [p.replace(annotation=hints[p.name]) for p in inspect.signature(func).parameters.values()
-               if p.kind is not inspect.Parameter.VAR_KEYWORD and p.name != "filters"]
+               if p.kind is not inspect.Parameter.VAR_KEYWORD and p.name not in given]
         added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
                  for name, hint, default in (*FILTER_OPTIONS, *extra)]
 
