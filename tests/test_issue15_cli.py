@@ -117,6 +117,15 @@ def test_diff_reads_types_the_same_way(runner: CliRunner) -> None:
     assert changes and {r["type"] for r in changes} == {"County"}
 
 
+def test_agreements_takes_the_same_filters(runner: CliRunner) -> None:
+    found = rows(runner, "agreements", "--ever", "--state", "ME", "--state", "NH", "--model", "tfm")
+    assert {r["state"] for r in found} == {"ME", "NH"} and {r["model"] for r in found} == {"task_force"}
+    assert {r["department_id"] for r in rows(runner, "agreements", "--county", "harris co.")} == {
+        "ga-harris-county-sheriffs-office"}
+    _, err = run(runner, "agreements", "--type", "sheriffs", code=2)
+    assert err.startswith("icestatus: error: unknown agency type 'sheriffs'")
+
+
 def test_state_is_repeatable(runner: CliRunner) -> None:
     # `--state ME --state TX` silently uses only TX
     both = rows(runner, "as-of", "2025-07-01", "--state", "ME", "--state", "TX")
