@@ -622,6 +622,21 @@ class TestRecordCommand:
         _, err = run(runner, "record", "washington county", *self.ARGS, "-r", str(reg_path), code=2)
         assert "matches 2 agencies equally well" in err and reg_path.read_bytes() == before
 
+    def test_refuses_a_name_it_would_only_guess(self, runner: CliRunner, reg_path: Path, tmp_path: Path) -> None:
+        # review 15, R1: `record Portland ...` "recorded applied task_force 2025-06-01 for
+        # Courtland Police Department (AL)"
+        path = csv_sheet(tmp_path, "participatingAgencies05162025am.csv",
+                         "ALABAMA,Courtland Police Department,Municipality,,Task Force Model,2/26/2025,")
+        run(runner, "ingest", str(path), "-r", str(reg_path))
+        before = reg_path.read_bytes()
+        _, err = run(runner, "record", "Portland", *self.ARGS, "-r", str(reg_path), code=1)
+        assert err.startswith("icestatus: error: no agency named 'Portland'; nearest: Courtland Police Department (AL)")
+        _, err = run(runner, "record", "Courtlnd", *self.ARGS, "-r", str(reg_path), code=1)  # a sure typo: no write
+        assert "no agency is named exactly 'Courtlnd'; did you mean Courtland Police Department (AL)?" in err
+        assert "al-courtland-police-department" in err and reg_path.read_bytes() == before
+        _, err = run(runner, "record", "al-courtland-police-department", *self.ARGS, "-r", str(reg_path))
+        assert "for Courtland Police Department (AL)" in err
+
     @pytest.mark.parametrize(("args", "message"), [
         (("--source-url", "ftp://example.org/x"), "bad source: url: String should match pattern"),
         (("--kind", "corrected"), "--kind corrected needs --signed DATE"),

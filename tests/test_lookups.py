@@ -88,6 +88,18 @@ LOOKUPS: list[tuple[str, str | None, str | set[str]]] = [
     ("Texas Attorney General", None, "tx-office-of-the-attorney-general"),  # word order
     ("West Virginia National Guard", None, "wv-west-virginia-national-guard"),
     ("Pensacola State College", None, "fl-distict-board-of-trustees-of-pensacola-state-college"),  # ICE: "Distict"
+    # a state written as icestatus prints it, or abbreviated the old way (review 15, R2)
+    ("Polk County, Fla.", None, "fl-polk-county-sheriffs-office"),
+    ("Nassau County (NY)", None, {NASSAU_NY_SO, NASSAU_NY_PD}),
+    ("Nassau County Sheriff's Office (NY)", None, NASSAU_NY_SO),
+]
+
+# Places the registry has no agency for (review 15, R1): each gave a confident wrong
+# agency (exit 0) or a nonsense tie (exit 2). Each must now be "no agency named ...;
+# nearest: ..." (exit 1), never an answer.
+NOT_IN_THE_REGISTRY = [
+    "Portland", "Knoxville", "Atlanta", "Arlington", "Plano", "Baton Rouge", "Kansas City", "New York",
+    "Carson City", "Nashville", "Boston", "El Paso", "St. Louis", "Birmingham",
 ]
 
 
@@ -110,6 +122,47 @@ def test_lookup(query: str, state: str | None, meant: str | set[str]) -> None:
     top = [c.department.id for c in search(bundled(), query, state)]
     wanted = {meant} if isinstance(meant, str) else meant
     assert set(top[: len(wanted)]) == wanted
+
+
+@pytest.mark.parametrize("query", NOT_IN_THE_REGISTRY)
+def test_a_place_without_an_agency_is_no_answer(query: str) -> None:
+    with pytest.raises(NoMatchError) as info:
+        find_department(bundled(), query)
+    assert str(info.value).startswith(f"no agency named {query!r}; nearest: ")
+
+
+def test_a_state_alone_is_no_typo_of_an_agency() -> None:
+    # `history Maine` answered Virginia Marine Resources Commission (VA)
+    with pytest.raises(NoMatchError, match="no agency is named 'Maine'; for the agencies of Maine: "
+                                           "icestatus list --state ME"):
+        find_department(bundled(), "Maine")
+
+
+@pytest.mark.parametrize(("typed", "word", "sure"), [
+    ("rensalear", "rensselaer", True), ("wels", "wells", True), ("okalosa", "okaloosa", True),
+    ("childres", "childress", True), ("departmnt", "department", True), ("berrien", "berrian", True),
+    ("hillsboro", "hillsborough", True),
+    ("portland", "courtland", False),   # another first letter
+    ("plano", "plant", False),          # another last letter
+    ("atlanta", "atlantis", False),
+    ("knoxville", "kingsville", False),  # three edits, little in common
+    ("birmingham", "bingham", False),
+    ("har", "harris", False),            # too short a beginning
+])
+def test_sure_typo(typed: str, word: str, sure: bool) -> None:
+    from icestatus.match import sure_typo
+
+    assert sure_typo(typed, word) is sure
+
+
+def test_a_write_takes_no_typo() -> None:
+    # `record Portland ...` wrote onto Courtland Police Department (AL); a typo is no
+    # ground for a write even when it is a sure reading
+    with pytest.raises(NoMatchError, match="no agency is named exactly 'Rensalear'; did you mean Rensselaer County "
+                                           r"Sheriff's Office \(NY\)\?.*ny-rensselaer-county-sheriffs-office"):
+        find_department(bundled(), "Rensalear", exact=True)
+    assert find_department(bundled(), "rensselaer county", exact=True).exact
+    assert find_department(bundled(), "ny-rensselaer-county-sheriffs-office", exact=True).exact
 
 
 def test_nothing_in_the_state_names_the_nearest_elsewhere() -> None:
@@ -153,6 +206,12 @@ def test_query_state_and_option_state_must_agree() -> None:
     ("Wells me", ("wells",), "ME"),
     ("Mt. Pleasant PD", ("mount", "pleasant", "police", "department"), None),  # "Mt." is mount
     ("Helena MT", ("helena",), "MT"),
+    ("Harris County (TX)", ("harris", "county"), "TX"),      # as icestatus prints a state
+    ("Harris County Sheriff's Office (TX)", ("harris", "county", "sheriffs", "office"), "TX"),
+    ("Harris County Tex", ("harris", "county"), "TX"),       # the old abbreviations
+    ("Polk County, Fla.", ("polk", "county"), "FL"),
+    ("Harris County N.Y.", ("harris", "county"), "NY"),
+    ("Del Rio PD", ("del", "rio", "police", "department"), None),  # "Del." is Delaware at the end only
 ])
 def test_parse_query_reads_a_state_at_either_end(text: str, words: tuple[str, ...], state: str | None) -> None:
     from icestatus.match import parse_query

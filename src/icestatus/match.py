@@ -8,8 +8,11 @@ How a query is read:
 2. A state at the end of the query or at its start ("Harris County TX", "Harris County,
    Texas", "Nassau NY", "Texas Attorney General") is a filter, like ``--state``, when the
    rest of the query still has a distinctive word ("Washington County" stays a county
-   name, "Texas DPS" stays words of names). A code that is also an abbreviation (``co``
-   county, ``mt`` mount) is a state only in capitals: "Harris Co." is a county.
+   name, "Texas DPS" stays words of names). Brackets and periods do not matter ("Harris
+   County (TX)", as icestatus prints it; "N.Y."); the traditional abbreviations
+   (``STATE_ABBREVIATIONS``: "Fla.", "Tex", "Calif.") are a state at the end only. A
+   code that is also an abbreviation (``co`` county, ``mt`` mount) is a state only in
+   capitals: "Harris Co." is a county.
 3. The rest is split into words as ``names.normalize_name`` does (``SO``, ``PD``,
    ``Co.``, ``Dept``, ``St.`` expanded, case, accents and punctuation ignored), so word
    order does not matter.
@@ -20,7 +23,8 @@ How a query is read:
    kind the user typed counts: "Nassau County Sheriff" is not the police department);
    fillers (of, the, and) weigh ``FILLER_WEIGHT``.
 5. A query word that occurs in some agency's name is taken as typed ("Harris" is not
-   "Harrison"). A word that occurs in none is a typo or a variant: it stands for the
+   "Harrison"), and so is a word of a state's name ("Maine" is not "Marine"). A word
+   that occurs in none is a typo or a variant: it stands for the
    registry's words within ``typo_edits`` Damerau-Levenshtein edits (rapidfuzz; one for
    4-5 letters, two for 6-8, three for longer), at similarity ``1 - edits / length``, and
    for those it begins (three letters or more) at ``PREFIX_SIMILARITY``.
@@ -31,11 +35,26 @@ How a query is read:
    state named in the query accounts for its words in the name). The agency scores its
    best spelling. It must match at least one distinctive word of the query, when the
    query has one.
-7. ``decide``: the best agency is the answer when no other is within ``CLEAR_MARGIN`` of
-   it; runners-up within ``ALSO_WINDOW`` that match every word the answer matched are
-   mentioned; several within ``CLEAR_MARGIN`` are an ambiguity (the candidates, with state
-   and id, exit 2). When a state filter leaves nothing, the nearest agencies elsewhere are
-   named. ``search`` lists every agency scoring at least ``SEARCH_FLOOR``, best first.
+6a. A match is *sure* when the spelling holds every word ``needed_words`` names (all
+   but fillers and kinds of agency; a kind of place, county, city, town..., is needed:
+   "Carson City" is not Carson County), each as typed or as a *sure typo*
+   (``sure_typo``: the typed word keeps the first and last letters, is within
+   ``typo_edits`` and at Jaro-Winkler similarity ``SURE_SIMILARITY`` or more, or is the
+   first four letters or more of the word). A typo within the edit allowance but not
+   sure ("Portland" for Courtland: another first letter; "Plano" for Plant: another last
+   letter; "Knoxville" for Kingsville: little in common) still ranks in ``search``, after
+   every sure match, but is never an answer. A match is *exact* when it is sure without
+   any typo.
+7. ``decide``: when no match is sure, there is no answer: "no agency named 'Portland';
+   nearest: ..." (NoMatchError, exit 1). Otherwise, among the sure matches, the best is
+   the answer when no other is within ``CLEAR_MARGIN`` of it; runners-up within
+   ``ALSO_WINDOW`` that match every word the answer matched are mentioned; several within
+   ``CLEAR_MARGIN`` are an ambiguity (the candidates, with state and id, exit 2). When a
+   state filter leaves nothing, the nearest agencies elsewhere are named. ``search``
+   lists every agency scoring at least ``SEARCH_FLOOR``: sure matches first, best first.
+8. A command that writes (``find_department(..., exact=True)``: ``record``) takes only an
+   id or an exact match: a typo, even a sure one, is refused with the agency it would be
+   and its id ("did you mean ...?"), so nothing is ever written onto a guess.
 """
 
 from __future__ import annotations
@@ -59,15 +78,33 @@ GENERIC_QUERY_WEIGHT = 1.0
 FILLER_WEIGHT = 0.1
 QUERY_SHARE = 0.7
 PREFIX_SIMILARITY = 0.9
+SURE_SIMILARITY = 0.9  # Jaro-Winkler similarity a typo needs to be a sure reading (step 6)
 CLEAR_MARGIN = 0.02
 ALSO_WINDOW = 0.15
 SEARCH_FLOOR = 0.5  # ``search`` lists agencies scoring at least this
 MAX_LISTED = 10
+NEAREST = 3  # agencies named after "no agency named ...; nearest:"
+
+# Words that say what kind of place a name is: one the user typed must be in the answer's
+# name ("Carson City" is not Carson County, "Kansas City" not the Kansas Bureau of
+# Investigation), unless followed by "of" ("City of Wells" is Wells).
+PLACE_WORDS: frozenset[str] = frozenset({"county", "city", "town", "township", "borough", "village", "parish"})
+# Traditional state abbreviations (AP style, as ``us`` gives them, and a few more), read
+# as a state at the end of a query: "Polk County, Fla.", "Harris County Tex".
+STATE_ABBREVIATIONS: dict[str, str] = {
+    "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "colo": "CO", "conn": "CT", "del": "DE",
+    "fla": "FL", "ill": "IL", "ind": "IN", "kan": "KS", "kans": "KS", "mass": "MA", "mich": "MI",
+    "minn": "MN", "miss": "MS", "mont": "MT", "neb": "NE", "nebr": "NE", "nev": "NV", "okla": "OK",
+    "ore": "OR", "oreg": "OR", "penn": "PA", "tenn": "TN", "tex": "TX", "wash": "WA", "wva": "WV",
+    "wis": "WI", "wisc": "WI", "wyo": "WY",
+}
+_BRACKETS = "()[]{}<>.,;:"
 
 _STATE_WORDS: dict[str, str] = {
     **{code.lower(): code for code in USPS_NAMES},
     **{normalize_name(name): code for code, name in USPS_NAMES.items()},
 }
+_STATE_NAME_WORDS = frozenset(w for name in USPS_NAMES.values() for w in normalize_name(name).split())
 _LONGEST_STATE = max(len(k.split()) for k in _STATE_WORDS)
 _SPLIT = re.compile(r"[\s,;/]+")
 
@@ -104,6 +141,8 @@ class Candidate:
     score: float          # 0..1
     spelling: str         # the name or alias that matched best
     coverage: float       # share of the query's weight found in that spelling
+    sure: bool = True     # every word the query needs is in the spelling, as typed or a sure typo
+    exact: bool = True    # ... and as typed (no typo): what a write command needs
 
 
 @dataclass(frozen=True)
@@ -111,21 +150,26 @@ class Match:
     department: Department
     also: list[Department] = field(default_factory=list)  # close runners-up worth mentioning
     state: str | None = None  # the state filter applied (from --state or the query)
+    exact: bool = True  # an id, or every word the query needs as typed (no typo)
 
 
 def _state_at(words: list[str], raw: list[str], start: bool) -> tuple[str, int] | None:
     """The state the first (or last) words of a query name, and how many words it takes.
+    Brackets and periods around a code do not matter ("Harris County (TX)", "N.Y.").
     A two-letter code that is also an abbreviation of a name (``CO`` county, ``MT`` mount)
     is a state only in capitals and without a period: "Harris Co." is a county, "Mt.
-    Pleasant" a town, "Denver CO" in Colorado."""
+    Pleasant" a town, "Denver CO" in Colorado. A traditional abbreviation ("Tex.",
+    "Fla.", "Calif.") is a state at the end only ("Del Rio" is a town)."""
     for n in range(min(_LONGEST_STATE, len(words) - 1), 0, -1):
         if n == 1:
-            typed = raw[0] if start else raw[-1]
-            bare = typed.rstrip(".")
+            typed = (raw[0] if start else raw[-1]).strip(_BRACKETS)
+            bare = typed.replace(".", "")
             if len(bare) == 2 and bare.upper() in USPS_NAMES:
                 if bare.casefold() in ABBREVIATIONS and typed != bare.upper():
                     continue
                 return bare.upper(), 1
+            if not start and bare.casefold() in STATE_ABBREVIATIONS:
+                return STATE_ABBREVIATIONS[bare.casefold()], 1
         part = words[:n] if start else words[-n:]
         code = _STATE_WORDS.get(" ".join(part))
         if code is not None and (n > 1 or len(part[0]) > 2):
@@ -215,7 +259,7 @@ class NameIndex:
         """The registry's words *word* stands for, with their similarity (0..1)."""
         if word in self.weights or word in GENERIC_WORDS:
             return {word: 1.0}
-        if len(word) < 3:
+        if len(word) < 3 or word in _STATE_NAME_WORDS:  # "Maine" is no typo of "marine"
             return {}
         from rapidfuzz import process
         from rapidfuzz.distance import DamerauLevenshtein
@@ -233,8 +277,11 @@ class NameIndex:
         return found
 
     def rank(self, query: Query, state: str | None = None) -> list[Candidate]:
-        """Every agency (of *state*, if given) matching *query*, best first."""
+        """Every agency (of *state*, if given) matching *query*: sure matches first (step
+        6), then best score first."""
         senses = [self.senses(w) for w in query.words]
+        sure_senses = [{s for s in ss if s == w or sure_typo(w, s)} for w, ss in zip(query.words, senses, strict=True)]
+        needed = needed_words(query.words)
         weights = [
             max((self.query_weight(s) for s in ss), default=self.query_weight(w))
             for w, ss in zip(query.words, senses, strict=True)
@@ -265,14 +312,44 @@ class NameIndex:
                 found_q += weights[i] * sim
             if distinctive and not hit_distinctive:
                 continue
+            sure = all(not sure_senses[i].isdisjoint(sp.words) for i in needed)
+            exact = sure and all(query.words[i] in sp.words for i in needed)
             total_n = sum(self.weight(w) for w in sp.words)
             found_n = sum(self.weight(w) * v for w, v in matched.items())
             coverage = found_q / total_q if total_q else 0.0
             score = QUERY_SHARE * coverage + (1 - QUERY_SHARE) * (found_n / total_n if total_n else 0.0)
             prev = best.get(dept.id)
-            if score > 0 and (prev is None or score > prev.score):
-                best[dept.id] = Candidate(dept, score, sp.text, coverage)
-        return sorted(best.values(), key=lambda c: (-c.score, c.department.state, c.department.name, c.department.id))
+            if score > 0 and (prev is None or (sure, exact, score) > (prev.sure, prev.exact, prev.score)):
+                best[dept.id] = Candidate(dept, score, sp.text, coverage, sure, exact)
+        return sorted(best.values(), key=lambda c: (
+            not c.sure, -c.score, c.department.state, c.department.name, c.department.id))
+
+
+def needed_words(words: Sequence[str]) -> list[int]:
+    """The positions of the query words a sure match must contain (step 6): every word
+    but fillers and kinds of agency (county and city count: they say which place), and
+    a kind of place followed by "of" ("City of Wells")."""
+    return [
+        i for i, w in enumerate(words)
+        if w not in FILLER_WORDS and (w not in GENERIC_WORDS or w in PLACE_WORDS)
+        and not (w in PLACE_WORDS and words[i + 1: i + 2] == ("of",))
+    ]
+
+
+def sure_typo(typed: str, word: str) -> bool:
+    """Whether *typed* (no word of any name) surely means the registry's *word* (step 6):
+    it begins *word* (four letters or more), or it keeps *word*'s first and last letters
+    within ``typo_edits``, and their Jaro-Winkler similarity (which weighs a shared
+    beginning) is at least ``SURE_SIMILARITY``. "Rensalear" is Rensselaer, "wels" Wells,
+    but "Portland" is not Courtland, "Plano" not Plant, "Knoxville" not Kingsville."""
+    from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+    if JaroWinkler.similarity(typed, word) < SURE_SIMILARITY:
+        return False
+    if word.startswith(typed):
+        return len(typed) >= 4
+    return (typed[:1] == word[:1] and typed[-1:] == word[-1:]
+            and DamerauLevenshtein.distance(typed, word) <= typo_edits(len(typed)))
 
 
 def typo_edits(length: int) -> int:
@@ -312,10 +389,12 @@ def search(
     return found
 
 
-def find_department(registry: Registry, text: str, state: str | None = None) -> Match:
+def find_department(registry: Registry, text: str, state: str | None = None, *, exact: bool = False) -> Match:
     """The agency *text* names: an id, a name or an alias (see the module's docstring).
+    With *exact* (commands that write), only an id or a match without typos will do.
 
-    Raises NoMatchError when nothing matches, AmbiguousMatchError on a real ambiguity.
+    Raises NoMatchError when nothing matches surely (or, with *exact*, exactly),
+    AmbiguousMatchError on a real ambiguity.
     """
     wanted = text.strip().casefold()
     for dept in registry.departments:
@@ -326,7 +405,14 @@ def find_department(registry: Registry, text: str, state: str | None = None) -> 
         raise UsageError("give an agency name or id, e.g. `icestatus history wells`")
     where = resolve_state(query, state)
     index = NameIndex(registry.departments)
-    return decide(query, index.rank(query, where), where, index)
+    match = decide(query, index.rank(query, where), where, index)
+    if exact and not match.exact:
+        dept = match.department
+        raise NoMatchError(
+            f"no agency is named exactly {query.shown!r}; did you mean {dept.name} ({dept.state})? "
+            f"A command that writes takes the name as the registry spells it, or the id: {dept.id}"
+        )
+    return match
 
 
 def decide(query: Query, ranked: Sequence[Candidate], state: str | None, index: NameIndex) -> Match:
@@ -334,6 +420,11 @@ def decide(query: Query, ranked: Sequence[Candidate], state: str | None, index: 
     if not ranked:
         raise NoMatchError(_nothing(query, state, index))
     top = ranked[0]
+    if not top.sure:
+        where = f" in {state_name(state)}" if state is not None else ""
+        nearest = _listing([c.department for c in ranked[:NEAREST]])
+        raise NoMatchError(f"no agency{where} named {query.shown!r}; nearest: {nearest}")
+    ranked = [c for c in ranked if c.sure]
     tied = [c.department for c in ranked if top.score - c.score < CLEAR_MARGIN]
     if len(tied) > 1:
         states = sorted({d.state for d in tied})
@@ -346,7 +437,7 @@ def decide(query: Query, ranked: Sequence[Candidate], state: str | None, index: 
         c.department for c in ranked[1:]
         if top.score - c.score <= ALSO_WINDOW and c.coverage >= top.coverage - 1e-9
     ][:5]
-    return Match(top.department, also, state)
+    return Match(top.department, also, state, top.exact)
 
 
 def _nothing(query: Query, state: str | None, index: NameIndex) -> str:
@@ -358,4 +449,8 @@ def _nothing(query: Query, state: str | None, index: NameIndex) -> str:
                 f"nearest elsewhere: {_listing(elsewhere)}"
             )
         return f"nothing in {state_name(state)} matches {query.shown!r}; see `icestatus list --state {state}` for names"
+    code = _STATE_WORDS.get(" ".join(query.words))
+    if code is not None and len(query.words[0]) > 2:  # "Maine": a state, not an agency's name
+        return (f"no agency is named {query.text!r}; "
+                f"for the agencies of {state_name(code)}: icestatus list --state {code}")
     return f"no agency matches {query.text!r}; see `icestatus list` for names"

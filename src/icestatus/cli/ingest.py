@@ -156,7 +156,8 @@ def ingest(
 @app.command()
 def record(
     agency: Annotated[str, typer.Argument(
-        metavar="AGENCY", help="Agency name, alias or id (as `history` finds it).", show_default=False)],
+        metavar="AGENCY", help="Agency name as the registry spells it (any case and word order), an alias, or its id; "
+                                "no typos: a command that writes takes no guess.", show_default=False)],
     kind: Annotated[EventKind, typer.Option("--kind", case_sensitive=False, help="What happened.", show_default=False)],
     model: Annotated[Model, typer.Option(
         "--model", "-m", case_sensitive=False, help="Which agreement.", show_default=False)],
@@ -204,7 +205,7 @@ def record(
     path = writable_registry(registry)
     with registry_lock(path):
         reg: Registry = load_registry(path)
-        dept = find_department(reg, agency, state).department
+        dept = find_department(reg, agency, state, exact=True).department
         outcome = record_event(
             reg, dept.id, kind=kind, model=model, date=date, not_before=not_before, source=facts,
             note=note, signed=signed, moa_url=moa_url,
