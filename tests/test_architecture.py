@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "icestatus"
 CORE = {
     "enums", "errors", "models", "names", "states", "registry", "validate", "replay", "query",
     "reports", "ingest", "curate", "sources", "sources.xlsx", "sources.ice_columns", "sources.ice_sheet",
+    "sources.ice_page_table", "sources.ice_page_transcript",
 }
 PRESENTATION = ("rich", "typer", "icestatus.output", "icestatus.cli")
 

@@ -36,13 +36,13 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from icestatus.enums import EventKind, Model, SheetKind, SourceKind
+from icestatus.enums import ICE_LISTINGS, EventKind, Model, SheetKind
 from icestatus.errors import SheetError
 from icestatus.models import Department, Event, Registry, SheetCoverage, Source
 from icestatus.names import department_id
 from icestatus.names import normalize_name as _normalize_name
 from icestatus.replay import Agreement, AgreementKey, fold
-from icestatus.sources import ICE_PUBLISHER, Roster, RosterRow, read_roster
+from icestatus.sources import ICE_PUBLISHER, Roster, RosterRow, read_rosters
 
 # The same few thousand names recur in every sheet: normalize each spelling once.
 normalize_name = lru_cache(maxsize=1 << 16)(_normalize_name)
@@ -179,7 +179,7 @@ def read_sheets(
     publication order; files of the same publication keep the order given."""
     sheets = []
     for path in paths:
-        sheets.append(read_roster(Path(path), kind=kind, published=published, half=half))
+        sheets.extend(read_rosters(Path(path), kind=kind, published=published, half=half))
         if on_read is not None:
             on_read(Path(path))
     return sorted(sheets, key=publication_key)
@@ -481,7 +481,7 @@ class _Log:
             for name in (dept.name, *dept.aliases):
                 self.index.setdefault((dept.state, normalize_name(name)), dept.id)
         self.sources: dict[str, Source] = {s.id: s for s in registry.sources}
-        self.ice_sources: set[str] = {s.id for s in registry.sources if s.kind is SourceKind.ice_sheet}
+        self.ice_sources: set[str] = {s.id for s in registry.sources if s.kind in ICE_LISTINGS}
         self.by_sha1: dict[str, str] = {s.sha1: s.id for s in registry.sources if s.sha1}
         # (sha1, kind, date) -> source: a file already ingested for that date changes nothing.
         self.ingested: dict[tuple[str, SheetKind, dt.date], str] = {
@@ -497,7 +497,7 @@ class _Log:
         self.last: dict[SheetKind, Source] = {}
         self.trusted: dict[SheetKind, Source] = {}
         for src in registry.sources:
-            if src.kind is SourceKind.ice_sheet and src.sheet is not None and src.published is not None:
+            if src.kind in ICE_LISTINGS and src.sheet is not None and src.published is not None:
                 self.last[src.sheet] = src
                 if not src.suspect:
                     self.trusted[src.sheet] = src
@@ -593,7 +593,7 @@ class _Log:
 
     def source_id(self, sheet: Roster, date: dt.date) -> str:
         """The id the roster's source will get."""
-        base = source_id_for(sheet.kind, date, sheet.half, sheet.id_prefix)
+        base = sheet.source_id or source_id_for(sheet.kind, date, sheet.half, sheet.id_prefix)
         sid, n = base, 2
         while sid in self.sources:  # ICE re-published the same edition with other content
             sid, n = f"{base}-{n}", n + 1
@@ -605,9 +605,10 @@ class _Log:
     ) -> str:
         """Record the source the roster's events cite (its facts are the roster's own)."""
         src = Source(
-            id=sid, kind=sheet.source_kind, publisher=sheet.publisher, title=sheet.title,
+            id=sid, kind=sheet.source_kind, publisher=sheet.publisher, title=sheet.title, url=sheet.url,
             published=date, sheet=sheet.kind, sha1=sheet.sha1, half=sheet.half,
-            rows=len(sheet.rows), same_as=same_as, suspect=suspect, note=note,
+            rows=len(sheet.rows), same_as=same_as, suspect=suspect,
+            note=" ".join(filter(None, (sheet.note, note))) or None,
         )
         self.sources[sid] = src
         self.first_by_sha1.setdefault(sheet.sha1, src)
