@@ -11,10 +11,10 @@ import os
 import re
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import pytest
+import readme_examples
 from typer.testing import CliRunner
 
 from icestatus.cli import app
@@ -223,56 +223,15 @@ def test_readme_shows_every_report_command() -> None:
         assert f"$ icestatus {command}" in section, command
 
 
-README_QUERY_SECTIONS = ("## Using it", "## More questions: diff, stats, trend, states, sources, validate")
-
-
-def _readme_examples() -> list[tuple[str, str]]:
-    """The ```console examples of the README's query sections, which all ran on the
-    bundled registry with the same settings (the ingest examples write files)."""
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    sections = "".join(readme.split(head, 1)[1].split("\n## ", 1)[0] for head in README_QUERY_SECTIONS)
-    examples = []
-    for block in re.findall(r"```console\n(.*?)```", sections, flags=re.DOTALL):
-        first, _, expected = block.partition("\n")
-        examples.append((first.removeprefix("$ "), expected))
-    return examples
-
-
-@pytest.mark.parametrize(("command", "expected"), _readme_examples(), ids=[c for c, _ in _readme_examples()])
-def test_readme_output_is_what_the_command_prints(runner: CliRunner, monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path, command: str, expected: str) -> None:
+@pytest.mark.parametrize(("command", "expected"), readme_examples.examples(),
+                         ids=[c for c, _ in readme_examples.examples()])
+def test_readme_output_is_what_the_command_prints(command: str, expected: str) -> None:
     """The README's examples, run again on the bundled registry as the README says
-    (COLUMNS=80, ICESTATUS_TODAY=2026-05-20). If the registry is rebuilt and this fails,
-    paste the new output into the README."""
-    import shlex
-
-    from icestatus.registry import bundled_registry_path
-
-    words = shlex.split(command)
-    pipeline = words[words.index("|"):] if "|" in words else []
-    words = words[: len(words) - len(pipeline)]
-    monkeypatch.delenv("ICESTATUS_REGISTRY")
-    env = {"COLUMNS": "80", "ICESTATUS_TODAY": "2026-05-20"}
-    if "broken.json" in words:  # the README's broken file is tests/fixtures/readme_broken.json
-        (tmp_path / "broken.json").write_bytes((FIXTURE.parent / "readme_broken.json").read_bytes())
-        monkeypatch.chdir(tmp_path)
-        result = runner.invoke(app, words[1:], env=env, catch_exceptions=False)
-        assert result.exit_code == 1
-        out = result.stdout + result.stderr
-    else:
-        out = invoke(runner, words[1:], **env)
-    # the README's pipelines, done here in Python
-    if pipeline[:2] == ["|", "head"]:
-        out = "\n".join(out.splitlines()[: int(pipeline[2].lstrip("-"))])
-    elif pipeline == ["|", "jq", "-r", ".[].change", "|", "sort", "|", "uniq", "-c"]:
-        counts = sorted(Counter(r["change"] for r in json.loads(out)).items())
-        out = "\n".join(f"{n:>7} {change}" for change, n in counts)
-    elif pipeline[:3] == ["|", "jq", "-c"] and pipeline[3].startswith(".[] | select(.policy) | {"):
-        keys = [k.strip() for k in pipeline[3].split("{")[1].rstrip("}").split(",")]
-        out = "\n".join(json.dumps({k: r[k] for k in keys}, separators=(",", ":"))
-                        for r in json.loads(out) if r["policy"])
-    elif pipeline:
-        pytest.skip(f"piped through {pipeline[1]}")
-    lines = [line.rstrip() for line in out.splitlines()]
-    shown = "\n".join(lines).rstrip("\n").replace(str(bundled_registry_path()), "<bundled>")
-    assert shown == expected.rstrip("\n").replace("/work/main/data/agreements.json", "<bundled>")
+    (COLUMNS=80, ICESTATUS_TODAY=2026-05-20). If the registry is rebuilt or a command's
+    output changes and this fails, run `python scripts/readme_examples.py --write`."""
+    ran = readme_examples.run(command)
+    if ran is None:
+        pytest.skip("piped through a program the test does not imitate")
+    code, shown = ran
+    assert code == (1 if "broken.json" in command else 0), shown
+    assert shown == expected
