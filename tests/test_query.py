@@ -1,15 +1,14 @@
-"""Finding agencies by name, filtering results, reading state names, and coverage warnings."""
+"""Finding agencies by name, filtering results, and reading state names."""
 
 from __future__ import annotations
 
 import pytest
 
 from builders import d, dept, ev, registry_of
-from icestatus.enums import Model, SheetKind, Status
+from icestatus.enums import Model, Status
 from icestatus.errors import UsageError
-from icestatus.models import SheetCoverage
 from icestatus.names import department_id, normalize_name
-from icestatus.query import AmbiguousMatchError, NoMatchError, coverage_warning, filter_states, find_department
+from icestatus.query import AmbiguousMatchError, NoMatchError, filter_states, find_department
 from icestatus.replay import replay
 from icestatus.states import code_for_sheet_name, parse_state, state_name
 
@@ -89,12 +88,3 @@ def test_filters_combine() -> None:
     assert [a.model for a in filter_states(states, models=[Model.jail_enforcement])] == [Model.jail_enforcement]
     assert [a.status for a in filter_states(states, statuses=[Status.paused, Status.pending])] == [Status.pending, Status.paused]
     assert {a.department.id for a in filter_states(states, types=["county"])} == {"tx-a"}
-
-
-def test_coverage_warnings() -> None:
-    reg = registry_of([ev("tx-a", "signed", "2025-01-01")]).model_copy(update={"coverage": {
-        SheetKind.participating: SheetCoverage(first=d("2025-05-16"), first_source="test-source",
-                                               last=d("2025-07-18"), last_source="test-source")}})
-    assert coverage_warning(reg, d("2025-06-01")) is None
-    assert "after ICE's last sheet in this registry (2025-07-18)" in (coverage_warning(reg, d("2026-11-23")) or "")
-    assert "only agreements still listed on that sheet" in (coverage_warning(reg, d("2025-05-01")) or "")

@@ -461,12 +461,20 @@ class TestTrendCommand:
         assert "0 on 2025-05-01 → 4 on 2025-11-01 (+4); peak 5 on 2025-06-05" in out
 
     def test_one_warning_per_gap_in_coverage(self, runner: CliRunner) -> None:
-        # the fixture's sources cover 2017-10-05..2025-07-18: both ends before it warn once
+        # the fixture's participating sheets are of 2025-05-16 and 2025-07-18: both ends before them warn once
         _, err = run(runner, "trend", "--from", "2016-01-01", "--to", "2016-03-01", "--format", "csv")
-        assert err == ("icestatus: warning: 2016-01-01 is outside the period this registry's sources cover "
-                       "(2017-10-05 to 2025-07-18)\n")
+        assert err == ("icestatus: warning: 2016-01-01 is before ICE's first participating list in this registry "
+                       "(2025-05-16): only agreements still listed on it, or reported by a news source, are known\n")
+        # one line for the gap between the two sheets, one for the date 14 days after the last
         _, err = run(runner, "trend", "--from", "2025-06-01", "--to", "2025-08-01", "--format", "csv")
-        assert err.count("\n") == 1 and "2025-08-01 is outside" in err
+        assert err.splitlines() == [
+            "icestatus: warning: 2025-06-01 falls in a 63-day gap between ICE's participating lists of 2025-05-16 "
+            "and 2025-07-18: changes in it are known only to that window",
+            "icestatus: warning: ICE's latest participating list in this registry is of 2025-07-18, 14 days before "
+            "2025-08-01: changes since then are known only where a news source reported them",
+        ]
+        _, err = run(runner, "trend", "--from", "2025-07-18", "--to", "2025-07-25", "--format", "csv")
+        assert err == ""  # 7 days after the last sheet: not stale yet
 
     def test_errors(self, runner: CliRunner, tmp_path: Path) -> None:
         _, err = run(runner, "trend", "--from", "2025-07-01", "--to", "2025-06-01", code=2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -111,29 +110,3 @@ def find_department(registry: Registry, query: str, state: str | None = None) ->
         )
     also = [d for s, d in scored[1:] if top_score - s <= ALSO_WINDOW][:5]
     return Match(top, also)
-
-
-def coverage_warning(registry: Registry, date: dt.date) -> str | None:
-    """One line when *date* lies outside the period the registry's sources cover."""
-    from icestatus.enums import SheetKind
-
-    cov = registry.coverage.get(SheetKind.participating)
-    if cov is not None:
-        if date < cov.first:
-            return (
-                f"{date} is before ICE's first sheet in this registry ({cov.first}): only agreements "
-                "still listed on that sheet, or reported by a news source, are known"
-            )
-        if date > cov.last:
-            return (
-                f"{date} is after ICE's last sheet in this registry ({cov.last}): changes since then "
-                "are known only where a news source reported them (ingest a newer sheet to update)"
-            )
-        return None
-    dated = [s.published for s in registry.sources if s.published is not None]
-    if not dated:
-        return None
-    first, last = min(dated), max(dated)
-    if date < first or date > last:
-        return f"{date} is outside the period this registry's sources cover ({first} to {last})"
-    return None

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 from itertools import chain
 from operator import attrgetter, le
@@ -46,12 +47,48 @@ def bundled_registry_path() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / BUNDLED_NAME
 
 
-def resolve_registry_path(option: Path | None) -> Path:
-    """``--registry`` if given, else ``$ICESTATUS_REGISTRY``, else the bundled registry."""
+class RegistryOrigin(str, Enum):
+    """Why a registry is the one in use."""
+
+    flag = "flag"        # --registry FILE
+    env = "env"          # $ICESTATUS_REGISTRY
+    bundled = "bundled"  # the one installed with icestatus
+
+
+_ORIGIN_REASONS = {
+    RegistryOrigin.flag: "given with --registry",
+    RegistryOrigin.env: f"named by ${ENV_REGISTRY}",
+    RegistryOrigin.bundled: "bundled with icestatus (no --registry, no $" + ENV_REGISTRY + ")",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryInUse:
+    """The registry a command reads, and why that one."""
+
+    path: Path
+    origin: RegistryOrigin
+
+    @property
+    def reason(self) -> str:
+        return _ORIGIN_REASONS[self.origin]
+
+
+def registry_in_use(option: Path | None) -> RegistryInUse:
+    """The registry every command reads: ``--registry`` if given, else
+    ``$ICESTATUS_REGISTRY`` if set (and not empty), else the bundled registry. The one
+    place this choice is made (``cli.app.open_registry``, ``icestatus info``)."""
     if option is not None:
-        return option
+        return RegistryInUse(option, RegistryOrigin.flag)
     env = os.environ.get(ENV_REGISTRY)
-    return Path(env) if env else bundled_registry_path()
+    if env:
+        return RegistryInUse(Path(env), RegistryOrigin.env)
+    return RegistryInUse(bundled_registry_path(), RegistryOrigin.bundled)
+
+
+def resolve_registry_path(option: Path | None) -> Path:
+    """The path of ``registry_in_use``."""
+    return registry_in_use(option).path
 
 
 def max_registry_bytes() -> int:

@@ -468,7 +468,9 @@ def moa_report(states: Iterable[AgreementState], on: dt.date, *, missing: bool =
     all), longest wait first.
 
     ``days_without_moa`` counts from the signing date to *on* for an agreement without an
-    address (None when ICE's signing date is after *on*, or for one with an address).
+    address (None when ICE's signing date is after *on*, or for one with an address). The
+    command passes as *on* the last ICE sheet on or before the date asked
+    (``coverage.bounded_to_sheet``): the data knows the link was missing on that sheet, not since.
     """
     out = []
     for a in states:

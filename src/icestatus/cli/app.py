@@ -103,7 +103,24 @@ def _version(value: bool) -> None:
         from importlib.metadata import version
 
         typer.echo(f"icestatus {version('icestatus')}")
+        typer.echo(_registry_line())
         raise typer.Exit()
+
+
+def _registry_line() -> str:
+    """``registry: ... (bundled), ICE's last sheet 2026-05-18`` for ``--version`` (the
+    registry in use: $ICESTATUS_REGISTRY or the bundled one; --registry is a command's)."""
+    from icestatus.coverage import Coverage
+    from icestatus.output.text import inert
+    from icestatus.registry import load_registry, registry_in_use
+
+    chosen = registry_in_use(None)
+    try:
+        span = Coverage.of(load_registry(chosen.path)).span()
+    except IcestatusError as exc:
+        return inert(f"registry: {chosen.path} ({chosen.origin.value}): cannot be read: {exc}")
+    last = f"ICE's last sheet {span[1]}" if span else "no ICE sheet"
+    return inert(f"registry: {chosen.path} ({chosen.origin.value}), {last}")
 
 
 @app.callback()
@@ -119,10 +136,11 @@ def _root(
 
 
 def open_registry(path: Path | None) -> Registry:
-    """The registry a command reads: ``--registry``, ``$ICESTATUS_REGISTRY`` or the bundled one."""
-    from icestatus.registry import load_registry, resolve_registry_path
+    """The registry a command reads: ``registry.registry_in_use`` (``--registry``,
+    ``$ICESTATUS_REGISTRY`` or the bundled one), loaded."""
+    from icestatus.registry import load_registry, registry_in_use
 
-    return load_registry(resolve_registry_path(path))
+    return load_registry(registry_in_use(path).path)
 
 
 def writable_registry(option: Path | None) -> Path:
@@ -141,16 +159,11 @@ def writable_registry(option: Path | None) -> Path:
 
 
 def warn_coverage(registry: Registry, *dates: dt.date) -> None:
-    """Warn when a date lies outside what the registry's sources cover; one warning per
-    kind of gap (two dates both before the first sheet warn once)."""
-    from icestatus.query import coverage_warning
+    """Warn when a date lies outside what the registry's sources cover (``coverage.coverage_warnings``)."""
+    from icestatus.coverage import coverage_warnings
 
-    said: set[str] = set()
-    for d in dates:
-        message = coverage_warning(registry, d)
-        if message and message.removeprefix(str(d)) not in said:
-            said.add(message.removeprefix(str(d)))
-            warn(message)
+    for message in coverage_warnings(registry, *dates):
+        warn(message)
 
 
 # ---------------------------------------------------------------- printing

@@ -37,7 +37,9 @@ def moa(
 
     Example: icestatus moa --state FL --missing
     """
+    from icestatus.coverage import Coverage, answer_on, bounded_to_sheet
     from icestatus.output.rows import MOA_COLUMNS, moa_rows
+    from icestatus.output.text import limit_lines, sheet_phrase
     from icestatus.query import filter_states
     from icestatus.replay import replay
     from icestatus.states import state_name
@@ -46,23 +48,35 @@ def moa(
     date = on or today()
     reg = open_registry(registry)
     warn_coverage(reg, date)
+    coverage = Coverage.of(reg)
+    answer = answer_on(coverage, date)
+    counted_to = bounded_to_sheet(coverage, date)
     in_force = [a for a in filter_states(replay(reg, date), state=state) if a.status is not Status.pending]
-    rows = moa_rows(in_force, date, missing=missing)
+    rows = moa_rows(in_force, date, missing=missing, counted_to=counted_to)
     place = f" in {state_name(state)}" if state else ""
+    phrase = sheet_phrase(answer.participating)
+    limits = limit_lines(answer.limits(pending=False))
     if out.table and not rows:
         what = "without a published MOA" if missing and in_force else "in force"
         typer.echo(f"No 287(g) agreements {what}{place} on {date}.")
+        for line in [*([f"{phrase}."] if phrase else []), *limits]:
+            typer.echo(line)
         return
     linked = sum(1 for a in in_force if a.moa_url is not None)
     pending = sum(1 for a in in_force if a.moa_url is None and a.moa_pending)
-    caption = (f"{linked:,} of {len(in_force):,} agreements in force have an MOA address · "
-               f"{pending:,} link pending · {len(in_force) - linked - pending:,} no link")
+    caption = [f"{linked:,} of {len(in_force):,} agreements in force have an MOA address · "
+               f"{pending:,} link pending · {len(in_force) - linked - pending:,} no link"]
+    if missing:
+        caption.append(f"Days: from the signing date to {counted_to}"
+                       + (", ICE's last list to show the MOA missing" if counted_to != date else ""))
+    caption += limits
     title = (f"287(g) agreements without a published MOA on {date}" if missing
-             else f"287(g) agreements and their MOAs on {date}") + (f" · {state_name(state)}" if state else "")
+             else f"287(g) agreements and their MOAs on {date}") + (f" · {state_name(state)}" if state else "") + (
+                 f" · {phrase}" if phrase else "")
 
     def view() -> Table:
         from icestatus.output.views import moa_table
 
-        return moa_table(rows, title, caption, missing)
+        return moa_table(rows, title, "\n".join(caption), missing)
 
     out.emit(rows, MOA_COLUMNS, view)

@@ -56,15 +56,16 @@ def state_param(text: str) -> str | None:
 RegistryOpt = Annotated[
     Path | None,
     typer.Option(
-        "--registry", "-r", envvar="ICESTATUS_REGISTRY", show_default=False,
-        help="Registry file to read (default: the bundled national registry).",
+        "--registry", "-r", show_default=False,
+        help="Registry file to read (default: $ICESTATUS_REGISTRY, else the bundled national registry; "
+             "see `icestatus info`).",
     ),
 ]
 WriteRegistryOpt = Annotated[
     Path | None,
     typer.Option(
-        "--registry", "-r", envvar="ICESTATUS_REGISTRY", show_default=False,
-        help="Registry file to write (create one with `icestatus init PATH`).",
+        "--registry", "-r", show_default=False,
+        help="Registry file to write (default: $ICESTATUS_REGISTRY; create one with `icestatus init PATH`).",
     ),
 ]
 FormatOpt = Annotated[

@@ -56,8 +56,9 @@ def _agreements(
     type_: list[str] | None, limit: int | None, format_: OutputFormat, registry: Path | None,
 ) -> None:
     """``list`` and ``as-of``: the agreements on *date*, filtered, in the format asked."""
+    from icestatus.coverage import Coverage, answer_on
     from icestatus.output import rows
-    from icestatus.output.text import empty_message
+    from icestatus.output.text import empty_message, limit_lines, sheet_phrase
     from icestatus.query import filter_states
     from icestatus.replay import replay
     from icestatus.states import state_name
@@ -66,26 +67,36 @@ def _agreements(
     models, statuses, types = model or [], status or [], type_ or []
     reg = open_registry(registry)
     warn_coverage(reg, date)
-    states = filter_states(replay(reg, date), state=state, models=models, statuses=statuses, types=types)
+    answer = answer_on(Coverage.of(reg), date)
+    states = answer.known(filter_states(replay(reg, date), state=state, models=models, statuses=statuses,
+                                        types=types))
+    only_pending = bool(statuses) and set(statuses) == {Status.pending}
+    basis = answer.pending if only_pending else answer.participating
+    phrase = sheet_phrase(basis)
     if out.table and not states:
         place = f" in {state_name(state)}" if state else ""
-        if statuses and set(statuses) == {Status.pending}:
-            typer.echo(f"No pending 287(g) applications{place} on {date}.")
+        unknown = answer.pending_unknown
+        if only_pending:
+            typer.echo(f"Pending 287(g) applications{place} on {date} are not known: {unknown}." if unknown
+                       else f"No pending 287(g) applications{place} on {date}.")
         elif statuses:
             typer.echo(empty_message(" or ".join(s.value for s in statuses), place, date))
         else:
-            typer.echo(empty_message("in force", place, date).rstrip(".") + " (and none pending).")
+            none_pending = " (pending unknown)." if unknown else " (and none pending)."
+            typer.echo(empty_message("in force", place, date).rstrip(".") + none_pending)
+        for line in [*([f"{phrase}."] if phrase else []), *limit_lines(answer.limits(pending=not only_pending))]:
+            typer.echo(line)
         return
     filters = _describe_filters(state, models, statuses, types)
-    title = f"287(g) agreements on {date}" + (f" · {filters}" if filters else "")
+    title = f"287(g) agreements on {date}" + (f" · {filters}" if filters else "") + (f" · {phrase}" if phrase else "")
     sources = {s.id: s for s in reg.sources}
 
     def view() -> RenderableType:
         from icestatus.output.views import agreements_table
 
-        return agreements_table(states, title, sources, width=terminal_width(), limit=limit)
+        return agreements_table(states, title, sources, width=terminal_width(), limit=limit, answer=answer)
 
-    out.emit(rows.agreement_rows(states[:limit]), rows.AGREEMENT_COLUMNS, view)
+    out.emit(rows.agreement_rows(states[:limit], answer, sources), rows.AGREEMENT_COLUMNS, view)
 
 
 # The options list and as-of share, in the order of their --help: (name, annotation, default).

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from icestatus.enums import Model, StatsBy
 
 if TYPE_CHECKING:
+    from icestatus.coverage import Answer
     from icestatus.ingest import IngestResult
     from icestatus.models import Department, Event, Source
     from icestatus.registry import Problem
@@ -33,7 +34,8 @@ def _iso(value: dt.date | None) -> str | None:
 AGENCY_COLUMNS = ("department_id", "department", "state", "type", "county")
 AGREEMENT_COLUMNS = (
     *AGENCY_COLUMNS, "model", "status", "since", "since_not_before", "approximate", "signed",
-    "event", "source", "sources", "moa_url", "moa_pending",
+    "event", "source", "sources", "moa_url", "moa_pending", "as_of", "listed_on", "known_from",
+    "pending_unknown",
 )
 
 
@@ -43,10 +45,15 @@ def agency_fields(dept: Department) -> Row:
             "type": dept.type, "county": dept.county}
 
 
-def agreement_rows(states: Iterable[AgreementState]) -> list[Row]:
-    """The JSON/CSV contract of ``list`` and ``as-of``: one object per agreement."""
-    return [
-        {
+def agreement_rows(states: Iterable[AgreementState], answer: Answer, sources: Mapping[str, Source]) -> list[Row]:
+    """The JSON/CSV contract of ``list`` and ``as-of``: one object per agreement, each
+    with what it rests on (``coverage.Answer``): the date asked, the ICE sheet its status
+    rests on (or the later source it is known from) and why pending is unknown, if so."""
+    pending_unknown = answer.pending_unknown
+    out = []
+    for a in states:
+        listed_on, known_from = answer.listed_on(a, sources)
+        out.append({
             **agency_fields(a.department),
             "model": a.model.value,
             "status": a.status.value,
@@ -59,9 +66,12 @@ def agreement_rows(states: Iterable[AgreementState]) -> list[Row]:
             "sources": list(a.event.sources),
             "moa_url": a.moa_url,
             "moa_pending": a.moa_pending,
-        }
-        for a in states
-    ]
+            "as_of": answer.date.isoformat(),
+            "listed_on": _iso(listed_on),
+            "known_from": _iso(known_from),
+            "pending_unknown": pending_unknown,
+        })
+    return out
 
 
 # ---------------------------------------------------------------- history (a document: JSON only)
@@ -218,23 +228,28 @@ def source_use_rows(usage: Iterable[SourceUse]) -> list[Row]:
 # ---------------------------------------------------------------- moa
 
 MOA_COLUMNS = (
-    *AGENCY_COLUMNS, "model", "status", "signed", "moa_url", "moa_pending", "days_without_moa",
+    *AGENCY_COLUMNS, "model", "status", "signed", "moa_url", "moa_pending", "days_without_moa", "counted_to",
 )
 
 
-def moa_rows(states: Iterable[AgreementState], on: dt.date, *, missing: bool = False) -> list[Row]:
+def moa_rows(
+    states: Iterable[AgreementState], on: dt.date, *, missing: bool = False, counted_to: dt.date | None = None
+) -> list[Row]:
     """``moa``'s rows: ``reports.moa_report`` (agreements in force on *on* with their MOA
-    address; with *missing*, those without one, longest wait first)."""
+    address; with *missing*, those without one, longest wait first). ``days_without_moa``
+    runs to ``counted_to``: the last ICE sheet on or before *on* (``coverage.bounded_to_sheet``)."""
     from icestatus.reports import moa_report
 
+    to = counted_to or on
     return [
         {
             **agency_fields(m.agreement.department), "model": m.agreement.model.value,
             "status": m.agreement.status.value, "signed": _iso(m.agreement.signed),
             "moa_url": m.agreement.moa_url, "moa_pending": m.agreement.moa_pending,
             "days_without_moa": m.days_without_moa,
+            "counted_to": _iso(to) if m.days_without_moa is not None else None,
         }
-        for m in moa_report(states, on, missing=missing)
+        for m in moa_report(states, to, missing=missing)
     ]
 
 

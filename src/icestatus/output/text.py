@@ -7,9 +7,13 @@ that a name in a registry can never act on a terminal; nothing here imports Rich
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from icestatus.enums import Model
+
+if TYPE_CHECKING:
+    from icestatus.coverage import Basis
 
 # C0/C1 controls, DEL, bidi embeddings/overrides/isolates, line/paragraph separators.
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -43,3 +47,27 @@ def fmt_date(date: Any, not_before: Any = None) -> str:
 def empty_message(what: str, place: str, date: object) -> str:
     """``No 287(g) agreements in force in Maine on 2026-11-23.`` (*place*: `` in Maine`` or empty)."""
     return f"No 287(g) agreements {what}{place} on {date}."
+
+
+def _days(n: int) -> str:
+    return f"{n:,} day{'' if n == 1 else 's'}"
+
+
+def sheet_phrase(basis: Basis) -> str | None:
+    """What an answer on ``basis.date`` rests on, for a title: ``ICE's latest list:
+    2026-05-18, 198 days earlier``; None for a registry without ICE sheets of that kind."""
+    sheet, last = basis.sheet, basis.last
+    if last is None:
+        return None
+    if sheet is None:
+        first = basis.first or last
+        return f"ICE's first list: {first.date}, {_days((first.date - basis.date).days)} later"
+    if sheet.date == basis.date:
+        return "ICE's latest list, of that day" if sheet == last else "ICE's list of that day"
+    which = "latest list" if sheet == last else "list"
+    return f"ICE's {which}: {sheet.date}, {_days((basis.date - sheet.date).days)} earlier"
+
+
+def limit_lines(limits: Sequence[str]) -> list[str]:
+    """What an answer cannot say (``coverage.Answer.limits``), as footer lines: each a sentence."""
+    return [f"{x[0].upper()}{x[1:]}." for x in limits]

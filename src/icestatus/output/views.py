@@ -17,9 +17,10 @@ from rich.table import Table
 from rich.text import Text
 
 from icestatus.enums import Model, Status
-from icestatus.output.text import MODEL_SHORT, TABLE_CELL_MAX, fmt_date, inert
+from icestatus.output.text import MODEL_SHORT, TABLE_CELL_MAX, fmt_date, inert, limit_lines
 
 if TYPE_CHECKING:
+    from icestatus.coverage import Answer
     from icestatus.models import Department, Event, Source
     from icestatus.replay import AgreementState
 
@@ -67,7 +68,9 @@ def model_counts(states: Iterable[AgreementState]) -> str:
     return ", ".join(f"{counts[m]} {MODEL_SHORT[m]}" for m in Model if counts[m])
 
 
-def agreements_footer(states: Sequence[AgreementState]) -> str:
+def agreements_footer(states: Sequence[AgreementState], answer: Answer | None = None) -> str:
+    """The counts under ``list``/``as-of``, then what the answer cannot say (*answer*'s
+    limits: a date after ICE's latest list, before its first; pending not known)."""
     in_force = [a for a in states if a.status is not Status.pending]
     pending = [a for a in states if a.status is Status.pending]
     agencies = len({a.department.id for a in states})
@@ -76,11 +79,16 @@ def agreements_footer(states: Sequence[AgreementState]) -> str:
     paused = sum(1 for a in in_force if a.status is Status.paused)
     if paused:
         parts.append(f"{paused} paused")
-    parts.append(f"{len(pending)} pending" + (f" ({model_counts(pending)})" if pending else ""))
-    text = " · ".join(parts)
+    if answer is not None and answer.pending_unknown:
+        parts.append("pending unknown")
+    else:
+        parts.append(f"{len(pending)} pending" + (f" ({model_counts(pending)})" if pending else ""))
+    lines = [" · ".join(parts)]
     if any(a.approximate for a in states):
-        text += "\n~ date known only to a window (see `icestatus history`)"
-    return text
+        lines.append("~ date known only to a window (see `icestatus history`)")
+    if answer is not None:
+        lines += limit_lines(answer.limits())
+    return "\n".join(lines)
 
 
 def source_label(sources: Mapping[str, Source], source_id: str) -> str:
@@ -94,12 +102,12 @@ def source_label(sources: Mapping[str, Source], source_id: str) -> str:
 
 def agreements_table(
     states: Sequence[AgreementState], title: str, sources: Mapping[str, Source], width: int = 80,
-    limit: int | None = None,
+    limit: int | None = None, answer: Answer | None = None,
 ) -> Table:
     # Type and Source only when there is room for them: the agency name comes first
     # in an 80-column terminal, and JSON/CSV always carry every column.
     wide = width >= 110
-    footer = agreements_footer(states).split("\n")  # counts every agreement, shown or not
+    footer = agreements_footer(states, answer).split("\n")  # counts every agreement, shown or not
     if limit is not None and limit < len(states):
         footer.append(f"showing the first {limit:,} of {len(states):,} (drop --limit to see all)")
     table = Table(title=cell(title, limit=None), caption=cell(*footer, limit=None),
@@ -209,8 +217,8 @@ def events_table(rows: Sequence[Mapping[str, Any]], title: str) -> Table:
 def moa_table(rows: Sequence[Mapping[str, Any]], title: str, caption: str, missing: bool) -> Table:
     """Agreements with their MOA address (``output.rows.moa_rows``), or how long each has
     waited for one (*missing*)."""
-    table = Table(title=cell(title, limit=None), caption=Text(caption), caption_justify="left",
-                  box=box.SIMPLE_HEAD)
+    table = Table(title=cell(title, limit=None), caption=cell(*caption.split("\n"), limit=None),
+                  caption_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("Agency", ratio=1, overflow="fold", min_width=20)
     table.add_column("St", no_wrap=True)
     table.add_column("Model", no_wrap=True)

@@ -1,0 +1,241 @@
+"""What every answer rests on (issue 12): ICE's sheets per kind, their periods and gaps,
+the date of the sheet behind an answer, what is stale, and what is not known."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from builders import SOURCE, d, ev, registry_of, write
+from icestatus.cli import app
+from icestatus.coverage import Coverage, answer_on, bounded_to_sheet, coverage_warnings
+from icestatus.enums import SheetKind, Status
+from icestatus.models import Registry, Source
+from icestatus.registry import RegistryOrigin, bundled_registry_path, load_registry, registry_in_use
+from icestatus.replay import replay
+
+BUNDLED = load_registry(bundled_registry_path())
+
+
+def sheet(kind: str, date: str, suffix: str = "") -> Source:
+    return Source(id=f"ice-{kind}-{date}{suffix}", kind="ice_sheet", title=f"ICE {kind} sheet", publisher="ICE",
+                  published=d(date), sheet=kind)
+
+
+def last_sheet(registry: Registry, kind: str) -> dt.date:
+    """The newest dated source of that sheet kind, read straight from the sources."""
+    return max(s.published for s in registry.sources if s.sheet is not None and s.sheet.value == kind
+               and s.published is not None)
+
+
+def run(runner: CliRunner, *args: str, code: int = 0, **env: str) -> tuple[str, str]:
+    result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return result.stdout, result.stderr
+
+
+SHEETS = (
+    sheet("participating", "2025-03-01"), sheet("participating", "2025-03-08"),
+    sheet("participating", "2025-03-08", "-pm"), sheet("participating", "2025-04-01"),
+    sheet("participating", "2025-04-10"), sheet("pending", "2025-06-01"), sheet("pending", "2025-06-20"),
+)
+
+
+def small() -> Registry:
+    """Participating sheets 03-01, 03-08 (am, pm), 04-01 (a 24-day gap), 04-10; pending 06-01, 06-20.
+    Agreement a signed 2020 known only from the 03-01 sheet; b signed 03-05 per the news."""
+    return registry_of(
+        [ev("tx-a", "signed", "2020-06-08", sources=("ice-participating-2025-03-01",)),
+         ev("tx-b", "signed", "2025-03-05"),
+         ev("tx-c", "applied", "2025-06-01", sources=("ice-pending-2025-06-01",))],
+        sources=(SOURCE, *SHEETS),
+    )
+
+
+class TestCoverage:
+    def test_sheets_in_date_order_same_day_in_recorded_order(self) -> None:
+        cov = Coverage.of(small())
+        assert [s.source_id for s in cov.sheets(SheetKind.participating)] == [
+            "ice-participating-2025-03-01", "ice-participating-2025-03-08", "ice-participating-2025-03-08-pm",
+            "ice-participating-2025-04-01", "ice-participating-2025-04-10"]
+        assert cov.first(SheetKind.pending).date == d("2025-06-01")  # type: ignore[union-attr]
+        assert cov.last(SheetKind.pending).date == d("2025-06-20")  # type: ignore[union-attr]
+        assert Coverage.of(registry_of([])).last(SheetKind.participating) is None
+
+    def test_last_on_or_before_and_first_after(self) -> None:
+        cov = Coverage.of(small())
+        p = SheetKind.participating
+        assert cov.last_on_or_before(p, d("2025-02-28")) is None
+        assert cov.last_on_or_before(p, d("2025-03-08")).source_id == "ice-participating-2025-03-08-pm"  # type: ignore[union-attr]
+        assert cov.last_on_or_before(p, d("2025-03-31")).date == d("2025-03-08")  # type: ignore[union-attr]
+        assert cov.first_after(p, d("2025-03-08")).date == d("2025-04-01")  # type: ignore[union-attr]
+        assert cov.first_after(p, d("2025-04-10")) is None
+
+    def test_periods_and_gaps(self) -> None:
+        cov = Coverage.of(small())
+        p = SheetKind.participating
+        (gap,) = cov.gaps(p)
+        assert (gap.after.date, gap.until.date, gap.days) == (d("2025-03-08"), d("2025-04-01"), 24)
+        assert [(x.first.date, x.last.date, x.sheets) for x in cov.periods(p)] == [
+            (d("2025-03-01"), d("2025-03-08"), 3), (d("2025-04-01"), d("2025-04-10"), 2)]
+        assert len(cov.periods(p, max_gap_days=30)) == 1
+        assert cov.gap_containing(p, d("2025-03-20")) == gap and d("2025-03-20") in gap
+        assert cov.gap_containing(p, d("2025-04-01")) is None  # a sheet's own day
+        assert cov.gap_containing(p, d("2025-04-05")) is None  # 9 days between sheets is no gap
+        assert cov.gap_containing(p, d("2025-05-01")) is None  # after the last: stale, not a gap
+
+    def test_stale_after_seven_days(self) -> None:
+        cov = Coverage.of(small())
+        assert not cov.basis(SheetKind.participating, d("2025-04-17")).stale
+        late = cov.basis(SheetKind.participating, d("2025-04-18"))
+        assert late.stale and late.days_since == 8
+        assert late.limit() == ("ICE's latest participating list in this registry is of 2025-04-10, 8 days before "
+                                "2025-04-18: changes since then are known only where a news source reported them")
+
+    def test_pending_unknown_before_the_first_and_after_the_last_pending_sheet(self) -> None:
+        cov = Coverage.of(small())
+        assert "first pending list in this registry is of 2025-06-01" in (answer_on(cov, d("2025-05-01")).pending_unknown or "")
+        assert answer_on(cov, d("2025-06-10")).pending_unknown is None
+        assert answer_on(cov, d("2025-06-27")).pending_unknown is None  # 7 days after the last
+        assert "2025-06-20, 8 days before 2025-06-28" in (answer_on(cov, d("2025-06-28")).pending_unknown or "")
+        # a registry without pending sheets claims nothing about them
+        assert answer_on(Coverage.of(registry_of([])), d("2025-06-28")).pending_unknown is None
+
+    def test_unknown_pending_applications_are_left_out(self) -> None:
+        reg = small()
+        cov = Coverage.of(reg)
+        states = replay(reg, d("2025-07-31"))
+        assert Status.pending in {a.status for a in states}  # replay still has the application open
+        assert Status.pending not in {a.status for a in answer_on(cov, d("2025-07-31")).known(states)}
+        assert answer_on(cov, d("2025-06-20")).known(states) == states
+
+    def test_listed_on_or_known_from_a_later_sheet(self) -> None:
+        reg = small()
+        sources = {s.id: s for s in reg.sources}
+        answer = answer_on(Coverage.of(reg), d("2025-02-01"))
+        (a,) = replay(reg, d("2025-02-01"))
+        assert answer.listed_on(a, sources) == (None, d("2025-03-01"))  # known only from the 03-01 sheet
+        answer = answer_on(Coverage.of(reg), d("2025-03-20"))
+        listed = {x.department.id: answer.listed_on(x, sources) for x in replay(reg, d("2025-03-20"))}
+        assert listed == {"tx-a": (d("2025-03-08"), None), "tx-b": (d("2025-03-08"), None)}
+
+    def test_measures_are_bounded_to_the_last_sheet(self) -> None:
+        cov = Coverage.of(small())
+        assert bounded_to_sheet(cov, d("2025-12-31")) == d("2025-04-10")
+        assert bounded_to_sheet(cov, d("2025-03-09")) == d("2025-03-08")
+        assert bounded_to_sheet(cov, d("2025-01-01")) == d("2025-01-01")  # nothing to bound it to
+
+    def test_one_warning_per_kind_of_limit(self) -> None:
+        reg = small()
+        assert len(coverage_warnings(reg, d("2024-01-01"), d("2024-06-01"))) == 1
+        assert len(coverage_warnings(reg, d("2025-03-20"), d("2025-12-01"))) == 2
+        assert coverage_warnings(reg, d("2025-03-01"), d("2025-04-17")) == []
+
+
+class TestRegistryInUse:
+    def test_flag_then_env_then_bundled(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        assert registry_in_use(None).origin is RegistryOrigin.bundled
+        assert registry_in_use(None).path == bundled_registry_path()
+        monkeypatch.setenv("ICESTATUS_REGISTRY", str(tmp_path / "env.json"))
+        chosen = registry_in_use(None)
+        assert (chosen.path, chosen.origin) == (tmp_path / "env.json", RegistryOrigin.env)
+        assert "ICESTATUS_REGISTRY" in chosen.reason
+        flag = registry_in_use(tmp_path / "flag.json")
+        assert (flag.path, flag.origin, flag.reason) == (tmp_path / "flag.json", RegistryOrigin.flag,
+                                                          "given with --registry")
+
+    def test_commands_read_the_env_registry(self, runner: CliRunner, tmp_path: Path) -> None:
+        path = write(small(), tmp_path / "small.json")
+        out, _ = run(runner, "as-of", "2025-03-20", "-f", "json", ICESTATUS_REGISTRY=str(path))
+        assert {r["department_id"] for r in json.loads(out)} == {"tx-a", "tx-b"}
+
+
+class TestAnswersCarryTheirDate:
+    """On the bundled registry: every answer names the last sheet it rests on (issue 12, Done when)."""
+
+    LAST = last_sheet(BUNDLED, "participating")
+    LAST_PENDING = last_sheet(BUNDLED, "pending")
+
+    def test_list_table_title_and_footer(self, runner: CliRunner) -> None:
+        today = self.LAST + dt.timedelta(days=198)
+        out, _ = run(runner, "list", ICESTATUS_TODAY=today.isoformat(), COLUMNS="200")
+        lines = out.splitlines()
+        assert f"287(g) agreements on {today} · ICE's latest list: {self.LAST}, 198 days earlier" in lines[0]
+        footer = " ".join(out[out.index(" in force ("):].split())
+        assert "pending unknown" in footer
+        assert (f"ICE's latest participating list in this registry is of {self.LAST}, 198 days before {today}: "
+                "changes since then are known only where a news source reported them.") in footer
+        assert f"Pending unknown: ICE's last pending list in this registry is of {self.LAST_PENDING}" in footer
+
+    def test_list_csv_rows(self, runner: CliRunner) -> None:
+        today = self.LAST + dt.timedelta(days=198)
+        out, _ = run(runner, "list", "--state", "TX", "--format", "csv", ICESTATUS_TODAY=today.isoformat())
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert len(rows) > 100
+        assert {r["as_of"] for r in rows} == {today.isoformat()}
+        assert {r["status"] for r in rows} <= {"active", "paused"}  # pending is not known that late
+        assert all(r["listed_on"] == self.LAST.isoformat() or (not r["listed_on"] and r["known_from"]) for r in rows)
+        assert all(str(self.LAST_PENDING) in r["pending_unknown"] for r in rows)
+
+    def test_as_of_json_rows(self, runner: CliRunner) -> None:
+        out, _ = run(runner, "as-of", "2026-12-01", "--format", "json")
+        rows = json.loads(out)
+        assert rows and {r["as_of"] for r in rows} == {"2026-12-01"}
+        assert {r["listed_on"] for r in rows} == {self.LAST.isoformat()}
+        assert all(r["known_from"] is None and r["pending_unknown"] for r in rows)
+
+    def test_pending_unknown_before_the_first_pending_sheet(self, runner: CliRunner) -> None:
+        first = min(s.published for s in BUNDLED.sources if s.sheet is SheetKind.pending and s.published)
+        day = (first - dt.timedelta(days=1)).isoformat()
+        rows = json.loads(run(runner, "as-of", day, "--format", "json")[0])
+        assert rows and all(r["status"] != "pending" for r in rows)
+        assert {r["pending_unknown"] for r in rows} == {
+            f"ICE's first pending list in this registry is of {first}: applications pending before it are not known"}
+        # agreements signed earlier are known only from the first participating sheet's SIGNED dates
+        assert all(r["listed_on"] is None and r["known_from"] for r in rows)
+
+    def test_pending_known_up_to_seven_days_after_the_last_pending_sheet(self, runner: CliRunner) -> None:
+        rows = json.loads(run(runner, "list", "--format", "json", ICESTATUS_TODAY=self.LAST_PENDING.isoformat())[0])
+        assert any(r["status"] == "pending" for r in rows) and all(r["pending_unknown"] is None for r in rows)
+        within = (self.LAST_PENDING + dt.timedelta(days=7)).isoformat()
+        rows = json.loads(run(runner, "list", "--format", "json", ICESTATUS_TODAY=within)[0])
+        assert rows and all(r["pending_unknown"] is None for r in rows)
+        after = (self.LAST_PENDING + dt.timedelta(days=8)).isoformat()
+        out, _ = run(runner, "list", "--status", "pending", ICESTATUS_TODAY=after)
+        assert out.startswith(f"Pending 287(g) applications on {after} are not known: ICE's last pending list "
+                              f"in this registry is of {self.LAST_PENDING}, 8 days before {after}")
+        out, _ = run(runner, "list", "--format", "json", "--status", "pending", ICESTATUS_TODAY=after)
+        assert json.loads(out) == []
+
+    def test_as_of_2025_05_01_pending_unknown_when_the_first_pending_sheet_is_later(
+        self, runner: CliRunner, tmp_path: Path
+    ) -> None:
+        path = write(small(), tmp_path / "small.json")
+        rows = json.loads(run(runner, "as-of", "2025-05-01", "-r", str(path), "--format", "json")[0])
+        assert rows and all("first pending list in this registry is of 2025-06-01" in r["pending_unknown"]
+                            for r in rows)
+        out, _ = run(runner, "as-of", "2025-05-01", "-r", str(path), COLUMNS="200")
+        assert "0 pending" not in out and "pending unknown" in out
+
+    def test_moa_missing_days_never_exceed_the_gap_to_the_last_sheet(self, runner: CliRunner) -> None:
+        today = self.LAST + dt.timedelta(days=198)
+        out, _ = run(runner, "moa", "--missing", "--format", "json", ICESTATUS_TODAY=today.isoformat())
+        rows = [r for r in json.loads(out) if r["days_without_moa"] is not None]
+        assert rows
+        for r in rows:
+            assert r["counted_to"] == self.LAST.isoformat()
+            assert r["days_without_moa"] == (self.LAST - d(r["signed"])).days
+        out, _ = run(runner, "moa", "--missing", ICESTATUS_TODAY=today.isoformat(), COLUMNS="200")
+        assert f"ICE's latest list: {self.LAST}, 198 days earlier" in out.splitlines()[0]
+        assert f"Days: from the signing date to {self.LAST}" in out
+
+    def test_version_names_the_last_sheet(self, runner: CliRunner) -> None:
+        out, _ = run(runner, "--version")
+        assert out.splitlines()[1] == (f"registry: {bundled_registry_path()} (bundled), "
+                                       f"ICE's last sheet {self.LAST}")
