@@ -23,7 +23,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from icestatus.enums import ICE_LISTINGS, SheetKind
+from icestatus.enums import ICE_LISTINGS, SheetKind, SourceKind
 from icestatus.models import Registry
 from icestatus.registry import check_records, empty_registry, load_registry, merge_registries, save_registry
 from icestatus.sources import Roster
@@ -73,7 +73,44 @@ def ingest_history(registry: Registry, history: Path) -> Registry:
     """
     from icestatus.ingest import ingest_sheets
 
-    return ingest_sheets(registry, history_rosters(history), accept_suspect=True).registry
+    registry = ingest_sheets(registry, history_rosters(history), accept_suspect=True).registry
+    return with_unkept_captures(registry, history / TABLES)
+
+
+def with_unkept_captures(registry: Registry, tables: Path) -> Registry:
+    """*registry* with a source for every capture of *tables*/captures.csv whose file is
+    not kept (the folder keeps the first and last capture of each of the 21 tables; the
+    658 captures between them showed the same table): each is evidence, like an identical
+    sheet (``same_as`` the first capture of its table), that the table had not changed by
+    its day, so that the gaps of coverage are the real ones (two of more than 14 days in
+    2021-2025, besides 2017-08-01..2021-01-13)."""
+    from icestatus.models import Source
+    from icestatus.sources.ice_page_table import PAGE, WAYBACK, capture_source_id, capture_time, capture_title
+
+    known = {s.id: s for s in registry.sources}
+    first: dict[str, str] = {}
+    for row in manifest_rows(tables / "manifest.csv", used=False):
+        if row["first_or_last"] == "first":
+            first[row["table_state"]] = capture_source_id(row["capture_utc"])
+    added: list[Source] = []
+    for row in manifest_rows(tables / "captures.csv", used=False):
+        sid = capture_source_id(row["capture_utc"])
+        if sid in known:
+            continue
+        when = capture_time(row["capture_utc"])
+        same_as = first[row["table_state"]]
+        added.append(Source(
+            id=sid, kind=SourceKind.ice_page, publisher=known[same_as].publisher, title=capture_title(when),
+            url=f"{WAYBACK}{row['capture_utc']}/{PAGE}", published=when.date(), sheet=SheetKind.participating,
+            rows=int(row["rows"]), same_as=same_as,
+            note=(f"The same table as {same_as} (table {row['table_state']} of 21), as listed in captures.csv "
+                  "of the captures RelevantResearch/287g-DetentionData parsed; the file itself is not kept. "
+                  "Evidence that the table had not changed by this day; no events of its own."),
+        ))
+    # in date order among the captures, before ICE's sheets (ingest takes the last source
+    # of a kind as the newest list)
+    sources = sorted((*registry.sources, *added), key=lambda src: (src.published or dt.date.min, src.id))
+    return registry.model_copy(update={"sources": tuple(sources)})
 
 
 def ingest_manifest(registry: Registry, manifest: Path) -> Registry:

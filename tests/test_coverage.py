@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from builders import SOURCE, d, ev, registry_of, write
 from icestatus.cli import app
 from icestatus.coverage import Coverage, answer_on, bounded_to_sheet, coverage_warnings
-from icestatus.enums import SheetKind, Status
+from icestatus.enums import SheetKind, SourceKind, Status
 from icestatus.models import Registry, Source
 from icestatus.registry import RegistryOrigin, bundled_registry_path, load_registry, registry_in_use
 from icestatus.replay import replay
@@ -197,8 +197,14 @@ class TestAnswersCarryTheirDate:
         assert rows and all(r["status"] != "pending" for r in rows)
         assert {r["pending_unknown"] for r in rows} == {
             f"ICE's first pending list in this registry is of {first}: applications pending before it are not known"}
-        # agreements signed earlier are known only from the first participating sheet's SIGNED dates
-        assert all(r["listed_on"] is None and r["known_from"] for r in rows)
+        # agreements signed earlier rest on the last capture of ICE's page before it (2025-02-19),
+        # or are known only from a later sheet's SIGNED dates
+        capture = max(s.published for s in BUNDLED.sources
+                      if s.kind is SourceKind.ice_page and s.published and s.published <= d(day))
+        assert capture == d("2025-02-19")
+        assert all(r["listed_on"] == capture.isoformat() or (r["listed_on"] is None and r["known_from"])
+                   for r in rows)
+        assert sum(r["listed_on"] == capture.isoformat() for r in rows) == 145
 
     def test_pending_known_up_to_seven_days_after_the_last_pending_sheet(self, runner: CliRunner) -> None:
         rows = json.loads(run(runner, "list", "--format", "json", ICESTATUS_TODAY=self.LAST_PENDING.isoformat())[0])

@@ -717,6 +717,6 @@ class TestBundledRegistry:
         sheets = [s for s in reg.sources if s.kind is SourceKind.ice_sheet]
         assert len(sheets) > 450
         assert min(s.published for s in sheets if s.sheet is SheetKind.participating and s.published) == d("2025-02-21")
-        assert sum(1 for s in reg.sources if s.kind is SourceKind.ice_page) == 66
+        assert sum(1 for s in reg.sources if s.kind is SourceKind.ice_page) == 27 + 658  # every capture
         assert len(reg.departments) > 1600
 

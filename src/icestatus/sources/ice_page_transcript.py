@@ -10,7 +10,9 @@ of" date, else the capture's), ``asof_basis``, ``state``, ``agency``, ``support_
 
 ``read_all`` turns the file into one participating ``Roster`` per capture, in file order,
 each dated by its ``content_asof`` and each its own source (kind ``ice_page``, the
-capture's title and address, the caption and the transcribing project in its note). One
+capture's title and address, the caption and the transcribing project in its note); its
+``seen`` is the capture's day, so that a capture showing the same table as the one before
+is evidence up to the day it was captured (``ingest``: identical publications). One
 exception, said in the note: when a capture repeats the caption date of the capture
 before it but its table differs, ICE changed the table without changing the caption's
 date (2011-08-18 lists 69 agreements "as of 10/29/2010", 2011-02-20 listed 71 as of the
@@ -170,7 +172,7 @@ def _capture(
         rows=typed, warnings=tuple(warnings), source_kind=SourceKind.ice_page,
         publisher=ICE_PUBLISHER, title=capture_title(when), id_prefix="ice-page",
         url=capture_url(stamp), note=note.strip(),
-        source_id=capture_source_id(stamp),
+        source_id=capture_source_id(stamp), seen=when.date() if when.date() > published else None,
     )
 
 
