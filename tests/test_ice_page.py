@@ -312,3 +312,62 @@ def test_trend_from_2011(history_dir: Path, bundled: Registry, history: dict[str
     for day, row in rows.items():
         assert row["in_force"] == len(in_force(bundled, D(day))), day
     assert rows["2024-12-01"]["in_force"] == len(history["wayback-20240630044634"].rows) == 135
+
+
+# ---------------------------------------------------------------- the gap of 2017-08-01..2021-01-13
+
+
+@pytest.mark.shared
+def test_as_of_in_the_gap_says_so_and_ends_nothing(
+    history_dir: Path, bundled: Registry, history: dict[str, Roster]
+) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["as-of", "2019-06-01", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    gap = "falls in a 1,261-day gap between ICE's participating lists of 2017-08-01 and 2021-01-13"
+    assert gap in result.stderr
+    rows = json.loads(result.stdout)
+    assert {r["gap"] for r in rows} == {"2017-08-01..2021-01-13"}
+    # what the last capture before the gap listed, resting on it ...
+    index = _find(bundled)
+    before = {(index[(r.state, normalize_name(r.agency))], r.model.value)
+              for r in history["wayback-20170801021304"].rows}
+    on_capture = {(r["department_id"], r["model"]) for r in rows if r["listed_on"] == "2017-08-01"}
+    assert on_capture == before  # nothing is claimed to have ended in the gap
+    # ... and what a later list dates inside the gap (by its SIGNED), known from that list
+    later = [r for r in rows if r["listed_on"] is None]
+    assert later and all(r["known_from"] == "2021-01-13" and r["signed"] <= "2019-06-01" for r in later)
+    assert len(rows) == len(before) + len(later)
+    # the table says it too, under the table
+    table = runner.invoke(app, ["as-of", "2019-06-01", "--state", "TX"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0
+    assert "2019-06-01 " + gap in " ".join(table.stdout.split())
+    # a date on a capture is in no gap
+    rows = json.loads(runner.invoke(app, ["as-of", "2017-08-01", "-f", "json"]).stdout)
+    assert {r["gap"] for r in rows} == {None} and {r["listed_on"] for r in rows} == {"2017-08-01"}
+
+
+@pytest.mark.shared
+def test_trend_draws_the_gap_as_a_gap(history_dir: Path) -> None:
+    runner = CliRunner()
+    rows = json.loads(runner.invoke(app, ["trend", "--from", "2016-01-01", "--to", "2022-01-01", "--every", "month",
+                                          "-f", "json"]).stdout)
+    in_gap = [r["date"] for r in rows if r["gap"] == "2017-08-01..2021-01-13"]
+    assert in_gap[0] == "2017-09-01" and in_gap[-1] == "2021-01-01"
+    table = runner.invoke(app, ["trend", "--from", "2016-01-01", "--to", "2022-01-01", "--every", "month"],
+                          env={"COLUMNS": "80"}).stdout
+    assert "Not drawn: 2017-08-01..2021-01-13, 1,261 days without a list of ICE's" in " ".join(table.split())
+    axis = next(line for line in table.splitlines() if "└" in line)
+    assert "╌" * 10 in axis  # the gap's columns, empty above a dashed axis
+
+
+def test_chart_leaves_blank_columns_empty() -> None:
+    from icestatus.output.views_reports import chart_lines
+
+    days = [D("2017-01-01") + dt.timedelta(days=i) for i in range(4)]
+    lines = chart_lines([8, 8, 8, 8], days, width=40, height=2, blank=[False, True, True, False])
+    top, bottom, axis = lines[0][1], lines[1][1], lines[2][1]
+    bar = len(axis) // 4
+    assert bottom == "█" * bar + " " * 2 * bar + "█" * bar
+    assert top.strip() == "" or top[bar:3 * bar].strip() == ""
+    assert axis == "─" * bar + "╌" * 2 * bar + "─" * bar

@@ -433,9 +433,9 @@ class TestTrendCommand:
     def test_json_and_csv_numbers(self, runner: CliRunner) -> None:
         rows = as_json(runner, "trend", "--from", "2025-05-15", "--to", "2025-07-18", "--every", "week")
         assert rows[0] == {"date": "2025-05-15", "in_force": 0, "task_force": 0, "jail_enforcement": 0,
-                           "warrant_service": 0, "pending": 2}
+                           "warrant_service": 0, "pending": 2, "gap": None}
         assert rows[-1] == {"date": "2025-07-18", "in_force": 5, "task_force": 4, "jail_enforcement": 0,
-                            "warrant_service": 1, "pending": 1}
+                            "warrant_service": 1, "pending": 1, "gap": None}
         assert [r["date"] for r in rows][:3] == ["2025-05-15", "2025-05-22", "2025-05-29"]
         columns, csv_rows = as_csv(runner, "trend", "--from", "2025-05-15", "--to", "2025-07-18", "--every", "week")
         assert columns == list(output_rows.TREND_COLUMNS)

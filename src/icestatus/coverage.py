@@ -38,6 +38,10 @@ from icestatus.replay import AgreementState
 
 STALE_AFTER_DAYS = 7
 GAP_DAYS = 14
+# A gap of more than a year between two of ICE's lists (2017-08-01..2021-01-13: no
+# capture of ICE's page survives): the number in force in it is not known, only what the
+# list before it showed and what later lists date inside it; ``trend`` draws it as a gap.
+LONG_GAP_DAYS = 365
 
 _DATE = attrgetter("date")
 
@@ -72,6 +76,11 @@ class Gap:
 
     def __contains__(self, date: object) -> bool:
         return isinstance(date, dt.date) and self.after.date < date < self.until.date
+
+    @property
+    def window(self) -> str:
+        """``2017-08-01..2021-01-13``: the gap as the window its changes are known to."""
+        return f"{self.after.date}..{self.until.date}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +198,19 @@ class Coverage:
             if i == len(sheets) or (sheets[i].date - sheets[i - 1].date).days > max_gap_days:
                 out.append(Period(sheets[start], sheets[i - 1], i - start))
                 start = i
+        return out
+
+    def gaps_containing(
+        self, kind: SheetKind, dates: Iterable[dt.date], longer_than: int = GAP_DAYS
+    ) -> list[Gap | None]:
+        """``gap_containing`` of each of *dates* (ascending), in one pass over the gaps."""
+        gaps = self.gaps(kind, longer_than)
+        out: list[Gap | None] = []
+        i = 0
+        for d in dates:
+            while i < len(gaps) and gaps[i].until.date <= d:
+                i += 1
+            out.append(gaps[i] if i < len(gaps) and d in gaps[i] else None)
         return out
 
     def gap_containing(self, kind: SheetKind, date: dt.date, longer_than: int = GAP_DAYS) -> Gap | None:
@@ -309,6 +331,6 @@ def bounded_to_sheet(coverage: Coverage, date: dt.date) -> dt.date:
 
 
 __all__ = [
-    "GAP_DAYS", "STALE_AFTER_DAYS", "Answer", "Basis", "Coverage", "Gap", "Period", "Sheet", "answer_on",
-    "bounded_to_sheet", "coverage_warning", "coverage_warnings", "sources_period_warning",
+    "GAP_DAYS", "LONG_GAP_DAYS", "STALE_AFTER_DAYS", "Answer", "Basis", "Coverage", "Gap", "Period", "Sheet",
+    "answer_on", "bounded_to_sheet", "coverage_warning", "coverage_warnings", "sources_period_warning",
 ]

@@ -161,6 +161,8 @@ def trend(
     Example: icestatus trend --from 2025-05-16 --to 2025-07-18 --every week --state TX
     """
     from icestatus import reports
+    from icestatus.coverage import LONG_GAP_DAYS, Coverage
+    from icestatus.enums import SheetKind
     from icestatus.output.rows import TREND_COLUMNS, trend_rows
     from icestatus.states import state_name
 
@@ -178,13 +180,16 @@ def trend(
     points = reports.trend_points(start, end, step)
     warn_coverage(reg, start, end)  # before the first sheet, only agreements it still listed are known
     series = reports.trend(events, points)
+    cov = Coverage.of(reg)
+    gaps = cov.gaps_containing(SheetKind.participating, points)
+    unknown = cov.gaps(SheetKind.participating, LONG_GAP_DAYS)
 
     def view() -> RenderableType:
         from icestatus.output.views_reports import trend_view
 
-        return trend_view(series, step, state, models, width=terminal_width())
+        return trend_view(series, step, state, models, width=terminal_width(), gaps=unknown)
 
-    out.emit(trend_rows(series), TREND_COLUMNS, view)
+    out.emit(trend_rows(series, gaps), TREND_COLUMNS, view)
 
 
 # ---------------------------------------------------------------- states

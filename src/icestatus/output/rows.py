@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from icestatus.enums import Model, StatsBy
 
 if TYPE_CHECKING:
-    from icestatus.coverage import Answer
+    from icestatus.coverage import Answer, Gap
     from icestatus.ingest import IngestResult
     from icestatus.models import Department, Event, Source
     from icestatus.registry import Problem
@@ -35,7 +35,7 @@ AGENCY_COLUMNS = ("department_id", "department", "state", "type", "county")
 AGREEMENT_COLUMNS = (
     *AGENCY_COLUMNS, "model", "status", "since", "since_not_before", "approximate", "signed",
     "event", "source", "sources", "moa_url", "moa_pending", "as_of", "listed_on", "known_from",
-    "pending_unknown",
+    "gap", "pending_unknown",
 )
 
 
@@ -50,6 +50,7 @@ def agreement_rows(states: Iterable[AgreementState], answer: Answer, sources: Ma
     with what it rests on (``coverage.Answer``): the date asked, the ICE sheet its status
     rests on (or the later source it is known from) and why pending is unknown, if so."""
     pending_unknown = answer.pending_unknown
+    gap = answer.participating.gap
     out = []
     for a in states:
         listed_on, known_from = answer.listed_on(a, sources)
@@ -69,6 +70,7 @@ def agreement_rows(states: Iterable[AgreementState], answer: Answer, sources: Ma
             "as_of": answer.date.isoformat(),
             "listed_on": _iso(listed_on),
             "known_from": _iso(known_from),
+            "gap": gap.window if gap is not None else None,
             "pending_unknown": pending_unknown,
         })
     return out
@@ -169,14 +171,19 @@ def stats_document(on: dt.date, by: StatsBy, rows: Sequence[Row], total: Tally) 
 
 # ---------------------------------------------------------------- trend
 
-TREND_COLUMNS = ("date", "in_force", *(m.value for m in Model), "pending")
+TREND_COLUMNS = ("date", "in_force", *(m.value for m in Model), "pending", "gap")
 
 
-def trend_rows(series: Iterable[TrendPoint]) -> list[Row]:
+def trend_rows(series: Sequence[TrendPoint], gaps: Sequence[Gap | None] | None = None) -> list[Row]:
+    """One row per point; ``gap``: the gap between two of ICE's lists the point falls in
+    (``2017-08-01..2021-01-13``), where its numbers are what the list before it showed and
+    what later lists date inside it, or null."""
+    gaps = gaps if gaps is not None else [None] * len(series)
     return [
         {"date": p.date.isoformat(), "in_force": p.in_force,
-         **{m.value: n for m, n in zip(Model, p.models, strict=True)}, "pending": p.pending}
-        for p in series
+         **{m.value: n for m, n in zip(Model, p.models, strict=True)}, "pending": p.pending,
+         "gap": g.window if g is not None else None}
+        for p, g in zip(series, gaps, strict=True)
     ]
 
 

@@ -24,6 +24,7 @@ from icestatus.reports import CHANGE_TITLES
 from icestatus.states import state_name
 
 if TYPE_CHECKING:
+    from icestatus.coverage import Gap
     from icestatus.models import Source
     from icestatus.reports import Change, SourceUse, StateRow, Tally, TrendPoint
 
@@ -110,33 +111,44 @@ _BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
 def trend_view(
-    series: Sequence[TrendPoint], every: Every, code: str | None, models: Sequence[Model], width: int
+    series: Sequence[TrendPoint], every: Every, code: str | None, models: Sequence[Model], width: int,
+    gaps: Sequence[Gap] = (),
 ) -> RenderableType:
+    """The chart of *series*; a point inside one of *gaps* (years without a list of ICE's)
+    is drawn as a gap, its column left empty, and the summary names the gap."""
     what = ", ".join(m.label for m in models) if models else "287(g) agreements"
     where = f" in {state_name(code)}" if code else ""
     first, last = series[0], series[-1]
     title = f"{what} in force{where}, {first.date} to {last.date}, every {every.value}"
     values = [p.in_force for p in series]
-    chart = chart_lines(values, [p.date for p in series], width=width, height=CHART_HEIGHT)
-    peak = max(series, key=lambda p: p.in_force)
+    blank = [any(p.date in g for g in gaps) for p in series]
+    chart = chart_lines(values, [p.date for p in series], width=width, height=CHART_HEIGHT, blank=blank)
+    shown = [g for g in gaps if any(p.date in g for p in series)]
+    peak = max((p for p, b in zip(series, blank, strict=True) if not b), key=lambda p: p.in_force, default=series[-1])
     change = last.in_force - first.in_force
     summary = (f"{first.in_force:,} on {first.date} → {last.in_force:,} on {last.date} ({change:+,}); "
                f"peak {peak.in_force:,} on {peak.date}; {last.pending:,} pending on {last.date}. "
                f"{len(series):,} points; numbers: --format csv")
+    notes = [cell(f"Not drawn: {g.window}, {g.days:,} days without a list of ICE's; its numbers (--format csv, "
+                  "gap) are what the list before showed and what later lists date in it.", limit=None) for g in shown]
     body = Text()
     for i, (label, bars) in enumerate(chart):
         if i:
             body.append("\n")
         body.append(label, style="dim")
         body.append(bars, style="cyan")
-    return Group(cell(title, limit=None), Text(""), body, Text(""), cell(summary, limit=None))
+    return Group(cell(title, limit=None), Text(""), body, Text(""), cell(summary, limit=None), *notes)
 
 
-def chart_lines(values: Sequence[int], dates: Sequence[dt.date], width: int, height: int) -> list[tuple[str, str]]:
+def chart_lines(
+    values: Sequence[int], dates: Sequence[dt.date], width: int, height: int, blank: Sequence[bool] = (),
+) -> list[tuple[str, str]]:
     """A column chart of *values* as (axis, bars) text pairs, *height* rows tall and at
     most *width* characters wide, y from 0, with eighth blocks for the fraction. When
     there are more points than columns, each column shows its last point (the value at
-    the end of that stretch of time); with few points, each gets a wider bar."""
+    the end of that stretch of time); with few points, each gets a wider bar. A column
+    whose point is *blank* (in a gap of the data) is left empty above a dashed axis."""
+    blank = list(blank) or [False] * len(values)
     top = max(values) if values else 0
     # Row r (0 at the bottom) shows values up to top * (r + 1) / height: label the top,
     # the bottom (the baseline, 0) and the middle row when its value is a whole number.
@@ -148,20 +160,20 @@ def chart_lines(values: Sequence[int], dates: Sequence[dt.date], width: int, hei
     plot_w = max(8, width - label_w - 2)
     n = len(values)
     if n > plot_w:
-        cols = [values[((c + 1) * n) // plot_w - 1] for c in range(plot_w)]
-        col_dates = [dates[((c + 1) * n) // plot_w - 1] for c in range(plot_w)]
+        picks = [((c + 1) * n) // plot_w - 1 for c in range(plot_w)]
+        cols, col_dates, col_blank = [values[i] for i in picks], [dates[i] for i in picks], [blank[i] for i in picks]
         bar_w = 1
     else:
         bar_w = max(1, min(8, plot_w // max(n, 1)))
-        cols, col_dates = list(values), list(dates)
-    eighths = [round(v / top * height * 8) if top else 0 for v in cols]
+        cols, col_dates, col_blank = list(values), list(dates), blank
+    eighths = [0 if b else round(v / top * height * 8) if top else 0 for v, b in zip(cols, col_blank, strict=True)]
     out: list[tuple[str, str]] = []
     for r in range(height - 1, -1, -1):
         row = "".join(_BLOCKS[max(0, min(8, e - r * 8))] * bar_w for e in eighths)
         axis = labels.get(r, "").rjust(label_w - 1) + " ┤"
         out.append((axis, row.rstrip() or " "))
     span = len(cols) * bar_w
-    out.append((" " * (label_w - 1) + " └", "─" * span))
+    out.append((" " * (label_w - 1) + " └", "".join(("╌" if b else "─") * bar_w for b in col_blank)))
     left, right = col_dates[0].isoformat(), col_dates[-1].isoformat()
     if span >= 3 * len(left) + 4:  # room for the middle date too
         middle = col_dates[(len(col_dates) - 1) // 2].isoformat()
