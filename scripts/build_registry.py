@@ -78,12 +78,16 @@ def ingest_history(registry: Registry, history: Path) -> Registry:
 
 
 def with_unkept_captures(registry: Registry, tables: Path) -> Registry:
-    """*registry* with a source for every capture of *tables*/captures.csv whose file is
-    not kept (the folder keeps the first and last capture of each of the 21 tables; the
-    658 captures between them showed the same table): each is evidence, like an identical
+    """*registry* with a source for the captures of *tables*/captures.csv whose file is not
+    kept (the folder keeps the first and last capture of each of the 21 tables; the 658
+    captures between them showed the same table): each is evidence, like an identical
     sheet (``same_as`` the first capture of its table), that the table had not changed by
     its day, so that the gaps of coverage are the real ones (two of more than 14 days in
-    2021-2025, besides 2017-08-01..2021-01-13)."""
+    2021-2025, besides 2017-08-01..2021-01-13). Of captures at most ``GAP_DAYS`` apart
+    only as many are kept as leave no two consecutive ones further apart (the latest
+    within ``GAP_DAYS`` of the one kept before): the gaps are the same, the registry
+    smaller."""
+    from icestatus.coverage import GAP_DAYS
     from icestatus.models import Source
     from icestatus.sources.ice_page_table import PAGE, WAYBACK, capture_source_id, capture_time, capture_title
 
@@ -92,10 +96,16 @@ def with_unkept_captures(registry: Registry, tables: Path) -> Registry:
     for row in manifest_rows(tables / "manifest.csv", used=False):
         if row["first_or_last"] == "first":
             first[row["table_state"]] = capture_source_id(row["capture_utc"])
+    captures = manifest_rows(tables / "captures.csv", used=False)
+    days = [capture_time(row["capture_utc"]).date() for row in captures]
     added: list[Source] = []
-    for row in manifest_rows(tables / "captures.csv", used=False):
+    kept = days[0]
+    for i, row in enumerate(captures):
         sid = capture_source_id(row["capture_utc"])
-        if sid in known:
+        keep = sid in known or i + 1 == len(captures) or (days[i + 1] - kept).days > GAP_DAYS
+        if keep:
+            kept = days[i]
+        if sid in known or not keep:
             continue
         when = capture_time(row["capture_utc"])
         same_as = first[row["table_state"]]

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import json
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -371,3 +372,22 @@ def test_chart_leaves_blank_columns_empty() -> None:
     assert bottom == "█" * bar + " " * 2 * bar + "█" * bar
     assert top.strip() == "" or top[bar:3 * bar].strip() == ""
     assert axis == "─" * bar + "╌" * 2 * bar + "─" * bar
+
+
+@pytest.mark.shared
+def test_coverage_gaps_are_those_of_the_captures(history_dir: Path, bundled: Registry) -> None:
+    """Between 2021-01-13 and 2025-02-19 the registry's gaps (more than 14 days without a
+    list) are exactly those of captures.csv's 658 captures; before, the 2017-2021 gap."""
+    from icestatus.coverage import GAP_DAYS, Coverage
+
+    with (history_dir / "ice-page-2021-2025" / "captures.csv").open(encoding="utf-8") as fh:
+        days = [ice_page_table.capture_time(r["capture_utc"]).date() for r in csv.DictReader(fh)]
+    want = [(a, b) for a, b in pairwise(days) if (b - a).days > GAP_DAYS]
+    gaps = Coverage.of(bundled).gaps(SheetKind.participating)
+    got = [(g.after.date, g.until.date) for g in gaps if days[0] <= g.after.date and g.until.date <= days[-1]]
+    assert got == want == [(D("2023-06-22"), D("2023-07-14")), (D("2024-10-04"), D("2024-11-01"))]
+    assert (D("2017-08-01"), D("2021-01-13")) in [(g.after.date, g.until.date) for g in gaps]
+    # each capture kept without its file is evidence of the table it showed, nothing more
+    unkept = [s for s in bundled.sources if s.kind is SourceKind.ice_page and s.sha1 is None]
+    assert unkept and all(s.same_as and s.same_as.startswith("wayback-20") for s in unkept)
+    assert not {s.id for s in unkept} & {sid for e in bundled.events for sid in e.sources}
