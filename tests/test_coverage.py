@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,101 @@ class TestAnswersCarryTheirDate:
         out, _ = run(runner, "--version")
         assert out.splitlines()[1] == (f"registry: {bundled_registry_path()} (bundled), "
                                        f"ICE's last sheet {self.LAST}")
+
+    def test_trend_defaults_to_the_lists_and_marks_what_they_do_not_cover(self, runner: CliRunner) -> None:
+        first = min(s.published for s in BUNDLED.sources if s.sheet is SheetKind.participating and s.published)
+        today = (self.LAST + dt.timedelta(days=198)).isoformat()
+        rows = json.loads(run(runner, "trend", "--format", "json", ICESTATUS_TODAY=today)[0])
+        assert (rows[0]["date"], rows[-1]["date"]) == (first.isoformat(), self.LAST.isoformat())
+        assert {r["coverage"] for r in rows} <= {"covered", "gap"}
+        out, _ = run(runner, "trend", ICESTATUS_TODAY=today, COLUMNS="200")
+        assert f"ICE's lists: {first} to {self.LAST}" in out.splitlines()[0]
+        # asked past the last list: those points are marked, pending there is null, the peak stays within
+        rows = json.loads(run(runner, "trend", "--to", today, "--every", "month", "--format", "json",
+                              ICESTATUS_TODAY=today)[0])
+        late = [r for r in rows if d(r["date"]) > self.LAST + dt.timedelta(days=7)]
+        assert late and {r["coverage"] for r in late} == {"stale"} and {r["pending"] for r in late} == {None}
+        out, _ = run(runner, "trend", "--to", today, "--every", "month", ICESTATUS_TODAY=today, COLUMNS="200")
+        peak = out[out.index("peak "):].split()[3].rstrip(";")
+        assert d(peak) <= self.LAST + dt.timedelta(days=7)  # within the lists and their 7 days' allowance
+        assert "┄" in next(line for line in out.splitlines() if "└" in line)
+
+    def test_diff_names_both_lists_and_what_is_not_covered(self, runner: CliRunner) -> None:
+        out, _ = run(runner, "diff", "2025-07-18", "2026-12-01", COLUMNS="200")
+        flat = " ".join(out.split())
+        assert (f"Rests on ICE's list of 2025-07-18 and ICE's latest list, of {self.LAST} "
+                f"({(d('2026-12-01') - self.LAST).days} days before 2026-12-01)") in flat
+        assert (f"ICE's latest participating list in this registry is of {self.LAST}: changes from {self.LAST} to "
+                "the end of 2026-12-01 are known only where a news source reported them.") in flat
+        assert "applications filed or withdrawn outside them are not known" in flat
+
+    def test_stats_and_states_name_their_sheet_and_pending_unknown(self, runner: CliRunner) -> None:
+        today = (self.LAST + dt.timedelta(days=30)).isoformat()
+        doc = json.loads(run(runner, "stats", "--format", "json", ICESTATUS_TODAY=today)[0])
+        assert doc["listed_on"] == self.LAST.isoformat() and doc["total"]["pending"] is None
+        assert str(self.LAST_PENDING) in doc["pending_unknown"]
+        out, _ = run(runner, "stats", ICESTATUS_TODAY=today, COLUMNS="200")
+        assert f"ICE's latest list: {self.LAST}, 30 days earlier" in " ".join(out.split())
+        assert "unknown" in next(line for line in out.splitlines() if line.strip().startswith("Total"))
+        rows = json.loads(run(runner, "states", "--format", "json", ICESTATUS_TODAY=today)[0])
+        assert {r["pending"] for r in rows} == {None} and {r["listed_on"] for r in rows} == {self.LAST.isoformat()}
+        out, _ = run(runner, "states", ICESTATUS_TODAY=today, COLUMNS="200")
+        assert f"ICE's latest list: {self.LAST}, 30 days earlier" in out.splitlines()[0]
+        assert "pending unknown" in out
+        # within the pending lists, counts are numbers
+        doc = json.loads(run(runner, "stats", "--on", str(self.LAST_PENDING), "--format", "json")[0])
+        assert isinstance(doc["total"]["pending"], int) and doc["pending_unknown"] is None
+
+
+class TestInfo:
+    def test_json_on_the_bundled_registry(self, runner: CliRunner) -> None:
+        last = last_sheet(BUNDLED, "participating")
+        today = last + dt.timedelta(days=3)
+        doc = json.loads(run(runner, "info", "--format", "json", ICESTATUS_TODAY=today.isoformat())[0])
+        assert doc["registry"] == {"path": str(bundled_registry_path()), "origin": "bundled",
+                                   "reason": "bundled with icestatus (no --registry, no $ICESTATUS_REGISTRY)"}
+        assert doc["title"] == BUNDLED.title and doc["today"] == today.isoformat()
+        for kind in ("participating", "pending"):
+            sheets = sorted((s.published, s.id) for s in BUNDLED.sources
+                            if s.sheet is not None and s.sheet.value == kind and s.published is not None)
+            cov = doc["coverage"][kind]
+            assert (cov["first"], cov["last"], cov["sheets"]) == (
+                sheets[0][0].isoformat(), sheets[-1][0].isoformat(), len(sheets))
+            dates = sorted({x for x, _ in sheets})
+            expected = [(a, b) for a, b in pairwise(dates) if (b - a).days > 14]
+            assert [(d(g["after"]), d(g["until"])) for g in cov["gaps"]] == expected
+            assert all(g["days"] == (d(g["until"]) - d(g["after"])).days for g in cov["gaps"])
+        in_force = sum(1 for a in replay(BUNDLED, last) if a.status is not Status.pending)
+        assert doc["counts"] == {"agencies": len(BUNDLED.departments), "in_force_on_latest": in_force,
+                                 "events": len(BUNDLED.events), "sources": len(BUNDLED.sources),
+                                 "ice_sheets": sum(1 for s in BUNDLED.sources if s.sheet is not None)}
+        assert (doc["latest"], doc["age_days"], doc["stale"]) == (last.isoformat(), 3, False)
+        late = json.loads(run(runner, "info", "--format", "json",
+                              ICESTATUS_TODAY=(last + dt.timedelta(days=8)).isoformat())[0])
+        assert late["stale"] is True and late["age_days"] == 8 and len(late["limits"]) == 2
+
+    def test_table_at_80_columns(self, runner: CliRunner) -> None:
+        last = last_sheet(BUNDLED, "participating")
+        out, _ = run(runner, "info", COLUMNS="80", ICESTATUS_TODAY=(last + dt.timedelta(days=2)).isoformat())
+        assert out.splitlines()[0].split() == ["Registry", str(bundled_registry_path())]
+        assert f"ICE's latest participating list is of {last}, 2 days before today" in out
+        assert any(line.split()[:3] == ["participating", min(
+            str(s.published) for s in BUNDLED.sources if s.sheet is SheetKind.participating), str(last)]
+            for line in out.splitlines() if line.strip())
+        assert "Gaps of more than 14 days between two lists:" in out
+        assert max(len(line.rstrip()) for line in out.splitlines()) <= 80
+
+    def test_flag_env_and_a_registry_without_sheets(self, runner: CliRunner, tmp_path: Path) -> None:
+        plain = write(registry_of([ev("tx-a", "signed", "2025-01-01")]), tmp_path / "plain.json")
+        doc = json.loads(run(runner, "info", "-r", str(plain), "-f", "json")[0])
+        assert doc["registry"]["origin"] == "flag" and doc["registry"]["reason"] == "given with --registry"
+        assert doc["coverage"] == {} and doc["latest"] is None and doc["counts"]["in_force_on_latest"] is None
+        doc = json.loads(run(runner, "info", "-f", "json", ICESTATUS_REGISTRY=str(plain))[0])
+        assert doc["registry"] == {"path": str(plain), "origin": "env",
+                                   "reason": "named by $ICESTATUS_REGISTRY"}
+        out, _ = run(runner, "info", "-r", str(plain))
+        assert "No ICE sheet in this registry" in out and "no ICE participating list" in out
+        _, err = run(runner, "info", "--format", "csv", code=2)
+        assert "no CSV form" in err
+        _, err = run(runner, "info", "-r", str(tmp_path / "missing.json"), code=1)
+        assert "no such registry" in err

@@ -353,11 +353,13 @@ def test_trend_draws_the_gap_as_a_gap(history_dir: Path) -> None:
     runner = CliRunner()
     rows = json.loads(runner.invoke(app, ["trend", "--from", "2016-01-01", "--to", "2022-01-01", "--every", "month",
                                           "-f", "json"]).stdout)
-    in_gap = [r["date"] for r in rows if r["gap"] == "2017-08-01..2021-01-13"]
+    in_gap = [r["date"] for r in rows if "2017-08-01" < r["date"] < "2021-01-13"]
     assert in_gap[0] == "2017-09-01" and in_gap[-1] == "2021-01-01"
+    assert {r["coverage"] for r in rows if r["date"] in in_gap} == {"gap"}
     table = runner.invoke(app, ["trend", "--from", "2016-01-01", "--to", "2022-01-01", "--every", "month"],
                           env={"COLUMNS": "80"}).stdout
-    assert "Not drawn: 2017-08-01..2021-01-13, 1,261 days without a list of ICE's" in " ".join(table.split())
+    assert "Not drawn (╌ on the axis): 2017-08-01 to 2021-01-13, 1,261 days without a list of ICE's" in " ".join(
+        table.split())
     axis = next(line for line in table.splitlines() if "└" in line)
     assert "╌" * 10 in axis  # the gap's columns, empty above a dashed axis
 

@@ -264,7 +264,11 @@ class TestDiffCommand:
 
     def test_nothing_changed_in_words(self, runner: CliRunner) -> None:
         out, _ = run(runner, "diff", "2025-07-19", "2025-08-01", "--state", "TX")
-        assert out == "No changes to 287(g) agreements in Texas between the end of 2025-07-19 and the end of 2025-08-01.\n"
+        assert out.splitlines() == [
+            "No changes to 287(g) agreements in Texas between the end of 2025-07-19 and the end of 2025-08-01.",
+            "Both dates rest on ICE's latest list, of 2025-07-18.",
+            "ICE's latest participating list in this registry is of 2025-07-18: changes in this period are known "
+            "only where a news source reported them."]
         assert as_json(runner, "diff", "2025-07-19", "2025-08-01") == []
 
     @pytest.mark.parametrize(("args", "code", "message"), [
@@ -292,11 +296,13 @@ class TestStats:
         rows = {t.group: output_rows.stats_row(t, StatsBy.state) for t in groups}
         assert [t.group for t in groups] == ["FL", "TX", "ME"]  # most in force first, then by name
         assert rows["TX"] == {"state": "TX", "agencies": 2, "states": 1, "task_force": 2, "jail_enforcement": 0,
-                              "warrant_service": 0, "in_force": 2, "paused": 0, "pending": 0}
+                              "warrant_service": 0, "in_force": 2, "paused": 0, "pending": 0,
+                              "as_of": None, "listed_on": None, "pending_unknown": None}
         assert rows["ME"]["paused"] == 1 and rows["FL"]["pending"] == 1
         assert output_rows.stats_row(total, StatsBy.state) | {"state": None} == {
             "state": None, "agencies": 5, "states": 3, "task_force": 4, "jail_enforcement": 0,
-            "warrant_service": 1, "in_force": 5, "paused": 1, "pending": 1}
+            "warrant_service": 1, "in_force": 5, "paused": 1, "pending": 1,
+            "as_of": None, "listed_on": None, "pending_unknown": None}
 
     def test_by_model_and_type(self, reg: Registry) -> None:
         states = replay(reg, D("2025-06-01"))
@@ -339,7 +345,8 @@ class TestStatsCommand:
         assert "by type" in out
         assert any(line.split() == ["Municipality", "3", "0", "0", "3", "1", "3", "1"] for line in out.splitlines())
         out, _ = run(runner, "stats", "--on", "2024-01-01")
-        assert out == "No 287(g) agreements in force on 2024-01-01 (and none pending).\n"
+        assert out.splitlines()[:2] == ["No 287(g) agreements in force on 2024-01-01 (and none pending).",
+                                        "ICE's first list: 2025-05-16, 501 days later."]
 
     def test_today_is_the_default(self, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("ICESTATUS_TODAY", "2025-07-18")
@@ -433,9 +440,10 @@ class TestTrendCommand:
     def test_json_and_csv_numbers(self, runner: CliRunner) -> None:
         rows = as_json(runner, "trend", "--from", "2025-05-15", "--to", "2025-07-18", "--every", "week")
         assert rows[0] == {"date": "2025-05-15", "in_force": 0, "task_force": 0, "jail_enforcement": 0,
-                           "warrant_service": 0, "pending": 2, "gap": None}
+                           "warrant_service": 0, "pending": 2, "coverage": "before_first"}
         assert rows[-1] == {"date": "2025-07-18", "in_force": 5, "task_force": 4, "jail_enforcement": 0,
-                            "warrant_service": 1, "pending": 1, "gap": None}
+                            "warrant_service": 1, "pending": 1, "coverage": "covered"}
+        assert rows[2]["coverage"] == "gap"  # 2025-05-29: between the sheets of 05-16 and 07-18
         assert [r["date"] for r in rows][:3] == ["2025-05-15", "2025-05-22", "2025-05-29"]
         columns, csv_rows = as_csv(runner, "trend", "--from", "2025-05-15", "--to", "2025-07-18", "--every", "week")
         assert columns == list(output_rows.TREND_COLUMNS)
@@ -444,8 +452,10 @@ class TestTrendCommand:
     def test_filters_and_defaults(self, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("ICESTATUS_TODAY", "2025-07-20")
         rows = as_json(runner, "trend", "--state", "ME")
-        # from Maine's first event to today, by day (under four months)
-        assert (rows[0]["date"], rows[-1]["date"], len(rows)) == ("2025-05-16", "2025-07-20", 66)
+        # from ICE's first participating list to its latest (today is two days later), by day (under four months)
+        assert (rows[0]["date"], rows[-1]["date"], len(rows)) == ("2025-05-16", "2025-07-18", 64)
+        monkeypatch.setenv("ICESTATUS_TODAY", "2025-06-30")  # today, when earlier than the latest list
+        assert as_json(runner, "trend", "--state", "ME")[-1]["date"] == "2025-06-30"
         assert {r["in_force"] for r in rows} == {1}
         rows = as_json(runner, "trend", "--model", "warrant_service", "--from", "2025-05-31", "--to", "2025-07-02")
         assert [r["in_force"] for r in rows if r["date"] in ("2025-05-31", "2025-06-01", "2025-07-01")] == [1, 2, 1]
@@ -453,12 +463,16 @@ class TestTrendCommand:
     def test_chart(self, runner: CliRunner) -> None:
         out, _ = run(runner, "trend", "--from", "2025-05-01", "--to", "2025-11-01", "--every", "week")
         lines = out.splitlines()
-        assert lines[0] == "287(g) agreements in force, 2025-05-01 to 2025-11-01, every week"
+        assert lines[0].rstrip() == "287(g) agreements in force, 2025-05-01 to 2025-11-01, every week · ICE's lists: 2025-05-16 to"
         chart = [line for line in lines if "┤" in line]
         assert len(chart) == 12 and chart[0].startswith("5 ┤") and chart[-1].startswith("0 ┤")
         assert "█" in chart[-1]
         assert "2025-05-01" in out and "2025-11-01" in out
         assert "0 on 2025-05-01 → 4 on 2025-11-01 (+4); peak 5 on 2025-06-05" in out
+        # 05-01 and 05-08 are before the first sheet, 07-31 on more than 7 days after the last: ┄ on the axis
+        axis = next(line for line in lines if "└" in line).split("└")[1]
+        assert axis.startswith("┄┄") and axis.rstrip().endswith("┄") and "─" in axis
+        assert "┄ on the axis: not covered by ICE's participating lists" in out
 
     def test_one_warning_per_gap_in_coverage(self, runner: CliRunner) -> None:
         # the fixture's participating sheets are of 2025-05-16 and 2025-07-18: both ends before them warn once
@@ -541,7 +555,8 @@ class TestStatesCommand:
         assert me == {"state": "ME", "name": "Maine", "in_force": 0, "paused": 0, "agencies": 0, "pending": 0,
                       "policy": "none_in_force", "policy_summary": "No Maine agency takes part in 287(g)",
                       "policy_date": "2025-10-21", "policy_not_before": None,
-                      "policy_source": "gazette-2025-06-01", "policy_sources": ["gazette-2025-06-01"]}
+                      "policy_source": "gazette-2025-06-01", "policy_sources": ["gazette-2025-06-01"],
+                      "as_of": "2025-11-01", "listed_on": "2025-07-18", "pending_unknown": None}
         columns, csv_rows = as_csv(runner, "states", "--on", "2025-07-18")
         assert columns == list(output_rows.STATE_COLUMNS)
         assert [(r["state"], r["in_force"], r["paused"], r["policy"]) for r in csv_rows] == [

@@ -29,6 +29,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from itertools import pairwise
 from operator import attrgetter
 
@@ -83,6 +84,21 @@ class Gap:
         return f"{self.after.date}..{self.until.date}"
 
 
+class Standing(str, Enum):
+    """How a kind's sheets cover one date."""
+
+    covered = "covered"            # on or after the first sheet, not stale, in no gap
+    gap = "gap"                    # between two sheets more than GAP_DAYS apart
+    before_first = "before_first"  # before the first sheet
+    stale = "stale"                # more than STALE_AFTER_DAYS after the last sheet
+    no_sheets = "no_sheets"        # the registry has no sheet of the kind
+
+    @property
+    def inside(self) -> bool:
+        """Within the sheets' span (covered, or in a gap between two of them)."""
+        return self in (Standing.covered, Standing.gap)
+
+
 @dataclass(frozen=True, slots=True)
 class Basis:
     """What an answer about one kind of list on one date rests on."""
@@ -116,6 +132,16 @@ class Basis:
     def covered(self) -> bool:
         """The kind's sheets cover the date: on or after the first, not stale."""
         return self.has_sheets and not self.before_first and not self.stale
+
+    @property
+    def standing(self) -> Standing:
+        if not self.has_sheets:
+            return Standing.no_sheets
+        if self.before_first:
+            return Standing.before_first
+        if self.stale:
+            return Standing.stale
+        return Standing.gap if self.gap is not None else Standing.covered
 
     def limit(self) -> str | None:
         """One sentence on what the answer cannot say on this date (None: nothing)."""
@@ -198,19 +224,6 @@ class Coverage:
             if i == len(sheets) or (sheets[i].date - sheets[i - 1].date).days > max_gap_days:
                 out.append(Period(sheets[start], sheets[i - 1], i - start))
                 start = i
-        return out
-
-    def gaps_containing(
-        self, kind: SheetKind, dates: Iterable[dt.date], longer_than: int = GAP_DAYS
-    ) -> list[Gap | None]:
-        """``gap_containing`` of each of *dates* (ascending), in one pass over the gaps."""
-        gaps = self.gaps(kind, longer_than)
-        out: list[Gap | None] = []
-        i = 0
-        for d in dates:
-            while i < len(gaps) and gaps[i].until.date <= d:
-                i += 1
-            out.append(gaps[i] if i < len(gaps) and d in gaps[i] else None)
         return out
 
     def gap_containing(self, kind: SheetKind, date: dt.date, longer_than: int = GAP_DAYS) -> Gap | None:
@@ -332,5 +345,6 @@ def bounded_to_sheet(coverage: Coverage, date: dt.date) -> dt.date:
 
 __all__ = [
     "GAP_DAYS", "LONG_GAP_DAYS", "STALE_AFTER_DAYS", "Answer", "Basis", "Coverage", "Gap", "Period", "Sheet",
-    "answer_on", "bounded_to_sheet", "coverage_warning", "coverage_warnings", "sources_period_warning",
+    "Standing", "answer_on",
+    "bounded_to_sheet", "coverage_warning", "coverage_warnings", "sources_period_warning",
 ]

@@ -31,7 +31,8 @@ from itertools import pairwise
 from operator import attrgetter
 from typing import Any
 
-from icestatus.enums import EventKind, Every, Model, StatsBy, Status
+from icestatus.coverage import GAP_DAYS, Answer, Coverage, Gap, Sheet, Standing, answer_on
+from icestatus.enums import EventKind, Every, Model, SheetKind, StatsBy, Status
 from icestatus.errors import UsageError
 from icestatus.models import Department, Event, Policy, Registry, Source
 from icestatus.replay import AgreementKey, AgreementState, Projection, fold
@@ -204,6 +205,27 @@ def diff(
     return changes
 
 
+def diff_limits(coverage: Coverage, start: dt.date, end: dt.date) -> list[str]:
+    """Which part of a diff from the end of *start* to the end of *end* ICE's lists do not
+    cover, one sentence each (none when both ends are covered)."""
+    out: list[str] = []
+    p0, p1 = coverage.basis(SheetKind.participating, start), coverage.basis(SheetKind.participating, end)
+    if p0.first is not None and p0.before_first:
+        out.append(f"{start} is before ICE's first participating list in this registry ({p0.first.date}): "
+                   "agreements that ended before it are not known, and those in force then only if still listed on it")
+    out += [x for x in (p0.limit(),) if x and p0.gap is not None]
+    if p1.last is not None and p1.stale:
+        part = "in this period" if start >= p1.last.date else f"from {p1.last.date} to the end of {end}"
+        out.append(f"ICE's latest participating list in this registry is of {p1.last.date}: changes {part} are "
+                   "known only where a news source reported them")
+    out += [x for x in (p1.limit(),) if x and p1.gap is not None and p1.gap != p0.gap]
+    q0, q1 = coverage.basis(SheetKind.pending, start), coverage.basis(SheetKind.pending, end)
+    if q1.first is not None and q1.last is not None and not (q0.covered and q1.covered):
+        out.append(f"ICE's pending lists in this registry run from {q1.first.date} to {q1.last.date}: "
+                   "applications filed or withdrawn outside them are not known")
+    return out
+
+
 # ---------------------------------------------------------------- stats
 
 
@@ -314,6 +336,34 @@ class TrendPoint:
     @property
     def in_force(self) -> int:
         return sum(self.models)
+
+@dataclass(frozen=True, slots=True)
+class TrendCover:
+    """How ICE's lists cover one trend point: the participating sheets' standing there,
+    and whether the applications pending on it are known."""
+
+    standing: Standing
+    pending_known: bool
+
+
+def trend_cover(coverage: Coverage, points: Iterable[dt.date]) -> list[TrendCover]:
+    """``TrendCover`` of each point (``coverage.Answer``)."""
+    out = []
+    for p in points:
+        answer = answer_on(coverage, p)
+        out.append(TrendCover(answer.participating.standing, answer.pending_unknown is None))
+    return out
+
+
+def trend_span(coverage: Coverage, today: dt.date, events: Sequence[Event]) -> tuple[dt.date, dt.date] | None:
+    """The default period of a trend: ICE's participating lists (from the first to the
+    last, or *today* if earlier); without such lists, the first event to *today*; None
+    when there is neither."""
+    first, last = coverage.first(SheetKind.participating), coverage.last(SheetKind.participating)
+    if first is not None and last is not None:
+        return first.date, min(last.date, today)
+    return (events[0].date, today) if events else None
+
 
 def trend_events(
     registry: Registry, *, state: str | None = None, models: Iterable[Model] = ()
@@ -484,13 +534,92 @@ def moa_report(states: Iterable[AgreementState], on: dt.date, *, missing: bool =
     return out
 
 
+# ---------------------------------------------------------------- info
+
+
+@dataclass(frozen=True, slots=True)
+class KindCoverage:
+    """ICE's sheets of one kind in a registry: first, last, how many, the gaps between them."""
+
+    kind: SheetKind
+    first: Sheet
+    last: Sheet
+    sheets: int          # publications (several a day, some days)
+    dates: int           # distinct publication dates
+    gaps: tuple[Gap, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryInfo:
+    """What ``icestatus info`` says of a registry on *today*."""
+
+    title: str
+    today: dt.date
+    coverage: tuple[KindCoverage, ...]  # the kinds with sheets, in the order of SheetKind
+    latest: Sheet | None                # the latest participating sheet (None: none)
+    in_force_on_latest: int | None      # agreements in force (active or paused) on it
+    agencies: int
+    events: int
+    sources: int
+    ice_sheets: int
+    answer: Answer                      # what an answer on *today* rests on
+
+    @property
+    def age_days(self) -> int | None:
+        """Days from the latest participating sheet to *today*."""
+        return None if self.latest is None else (self.today - self.latest.date).days
+
+
+def registry_info(registry: Registry, today: dt.date) -> RegistryInfo:
+    """Coverage per kind (gaps of more than ``GAP_DAYS``), counts, and how old the data is on *today*."""
+    cov = Coverage.of(registry)
+    kinds = []
+    for kind in SheetKind:
+        sheets = cov.sheets(kind)
+        if sheets:
+            kinds.append(KindCoverage(kind, sheets[0], sheets[-1], len(sheets), len({s.date for s in sheets}),
+                                      tuple(cov.gaps(kind, GAP_DAYS))))
+    latest = cov.last(SheetKind.participating)
+    in_force = None
+    if latest is not None:
+        agreements, _ = fold(registry.events, latest.date)
+        in_force = len(agreements)
+    return RegistryInfo(
+        title=registry.title, today=today, coverage=tuple(kinds), latest=latest, in_force_on_latest=in_force,
+        agencies=len(registry.departments), events=len(registry.events), sources=len(registry.sources),
+        ice_sheets=sum(len(cov.sheets(k)) for k in SheetKind), answer=answer_on(cov, today),
+    )
+
+
 def events_citing(events: Iterable[Event], source: str | None) -> list[Event]:
     """The events that cite *source* (all of them when it is None)."""
     return [e for e in events if source is None or source in e.sources]
 
 
 __all__ = [
-    "Change", "ChangeKind", "Every", "MoaStatus", "SourceUse", "StateRow", "StatsBy", "Tally", "TrendPoint",
-    "diff", "moa_report", "policies_on", "source_usage", "states_report", "stats", "trend",
-    "trend_events", "trend_points",
+    "Change",
+    "ChangeKind",
+    "Every",
+    "KindCoverage",
+    "MoaStatus",
+    "RegistryInfo",
+    "SourceUse",
+    "StateRow",
+    "StatsBy",
+    "Tally",
+    "TrendCover",
+    "TrendPoint",
+    "diff",
+    "diff_limits",
+    "moa_report",
+    "policies_on",
+    "registry_info",
+    "source_usage",
+    "states_report",
+    "stats",
+    "trend",
+    "trend_cover",
+    "trend_events",
+    "trend_points",
+    "trend_span",
 ]

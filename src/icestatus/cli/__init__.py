@@ -15,10 +15,11 @@ from icestatus.cli import query
 from icestatus.cli import ingest
 from icestatus.cli import moa
 from icestatus.cli import reports
+from icestatus.cli import info
 # isort: on
 from icestatus.cli.app import app
 
-COMMAND_MODULES = (query, ingest, moa, reports)
+COMMAND_MODULES = (query, ingest, moa, reports, info)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
@@ -36,8 +37,8 @@ def _resolve_annotations() -> None:
     from typing import get_type_hints
 
     infos = [*app.registered_commands, app.registered_callback]
-    for info in infos:
-        func = info.callback if info is not None else None
+    for command in infos:
+        func = command.callback if command is not None else None
         if func is not None and any(isinstance(a, str) for a in func.__annotations__.values()):
             # Hints that cannot be evaluated are left as they are: Typer evaluates them
             # itself (and says what is wrong).

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console, RenderableType
 
+    from icestatus.coverage import Answer, Basis
     from icestatus.models import Registry
     from icestatus.output.writers import Writer
 
@@ -164,6 +165,16 @@ def warn_coverage(registry: Registry, *dates: dt.date) -> None:
 
     for message in coverage_warnings(registry, *dates):
         warn(message)
+
+
+def echo_basis(answer: Answer, *, pending: bool = True, basis: Basis | None = None) -> None:
+    """Under a one-line answer (no table to hold a footer): ICE's list it rests on
+    (*basis*, default the participating list) and what it cannot say (``Answer.limits``)."""
+    from icestatus.output.text import limit_lines, sheet_phrase
+
+    phrase = sheet_phrase(basis or answer.participating)
+    for line in [*([f"{phrase}."] if phrase else []), *limit_lines(answer.limits(pending=pending))]:
+        typer.echo(line)
 
 
 # ---------------------------------------------------------------- printing

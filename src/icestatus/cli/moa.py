@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from icestatus.cli.app import app, open_registry, output_for, warn_coverage
+from icestatus.cli.app import app, echo_basis, open_registry, output_for, warn_coverage
 from icestatus.cli.options import FormatOpt, RegistryOpt, StateOpt, date_param, today
 from icestatus.enums import OutputFormat, Status
 
@@ -59,8 +59,7 @@ def moa(
     if out.table and not rows:
         what = "without a published MOA" if missing and in_force else "in force"
         typer.echo(f"No 287(g) agreements {what}{place} on {date}.")
-        for line in [*([f"{phrase}."] if phrase else []), *limits]:
-            typer.echo(line)
+        echo_basis(answer, pending=False)
         return
     linked = sum(1 for a in in_force if a.moa_url is not None)
     pending = sum(1 for a in in_force if a.moa_url is None and a.moa_pending)

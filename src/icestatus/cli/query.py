@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
-from icestatus.cli.app import app, open_registry, output_for, terminal_width, warn_coverage
+from icestatus.cli.app import app, echo_basis, open_registry, output_for, terminal_width, warn_coverage
 from icestatus.cli.options import (
     FormatOpt,
     LimitOpt,
@@ -58,7 +58,7 @@ def _agreements(
     """``list`` and ``as-of``: the agreements on *date*, filtered, in the format asked."""
     from icestatus.coverage import Coverage, answer_on
     from icestatus.output import rows
-    from icestatus.output.text import empty_message, limit_lines, sheet_phrase
+    from icestatus.output.text import empty_message, sheet_phrase
     from icestatus.query import filter_states
     from icestatus.replay import replay
     from icestatus.states import state_name
@@ -84,8 +84,7 @@ def _agreements(
         else:
             none_pending = " (pending unknown)." if unknown else " (and none pending)."
             typer.echo(empty_message("in force", place, date).rstrip(".") + none_pending)
-        for line in [*([f"{phrase}."] if phrase else []), *limit_lines(answer.limits(pending=not only_pending))]:
-            typer.echo(line)
+        echo_basis(answer, pending=not only_pending, basis=basis)
         return
     filters = _describe_filters(state, models, statuses, types)
     title = f"287(g) agreements on {date}" + (f" · {filters}" if filters else "") + (f" · {phrase}" if phrase else "")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from icestatus.cli.app import app, open_registry, output_for, terminal_width, warn_coverage
+from icestatus.cli.app import app, echo_basis, open_registry, output_for, terminal_width, warn_coverage
 from icestatus.cli.options import (
     FormatOpt,
     LimitOpt,
@@ -25,7 +25,7 @@ from icestatus.cli.options import (
     date_param,
     today,
 )
-from icestatus.enums import Every, OutputFormat, SourceKind, StatsBy
+from icestatus.enums import Every, OutputFormat, SheetKind, SourceKind, StatsBy
 from icestatus.errors import IcestatusError
 
 if TYPE_CHECKING:
@@ -63,7 +63,9 @@ def diff(
     Example: icestatus diff 2025-05-16 2025-07-18 --state TX
     """  # noqa: E501 (Typer prints a docstring's lines as they are)
     from icestatus import reports
+    from icestatus.coverage import Coverage
     from icestatus.output.rows import DIFF_COLUMNS, change_rows
+    from icestatus.output.text import limit_lines, span_phrase
     from icestatus.states import state_name
 
     out = output_for(format_)
@@ -77,17 +79,23 @@ def diff(
     rows = change_rows(changes[:limit])
     note = (f"{hidden:,} agreement{'s' if hidden != 1 else ''} or application{'s' if hidden != 1 else ''} "
             f"changed and changed back in between (shown with --all)") if hidden else None
+    coverage = Coverage.of(reg)
+    limits = limit_lines(reports.diff_limits(coverage, start, end))
+    rests_on = span_phrase(*(coverage.basis(SheetKind.participating, d) for d in (start, end)))
     if out.table and not changes:
         where = f" in {state_name(state)}" if state else ""
         typer.echo(f"No changes to 287(g) agreements{where} between the end of {start} and the end of {end}."
                    + (f"\n{note}." if note else ""))
+        for line in [*([f"{rests_on}."] if rests_on else []), *limits]:
+            typer.echo(line)
         return
     sources = {s.id: s for s in reg.sources}
 
     def view() -> RenderableType:
         from icestatus.output.views_reports import diff_view
 
-        return diff_view(changes, len(rows), start, end, state, sources, note)
+        return diff_view(changes, len(rows), start, end, state, sources, [x for x in (note,) if x] + limits,
+                         rests_on)
 
     out.emit(rows, DIFF_COLUMNS, view)
 
@@ -111,6 +119,7 @@ def stats(
     Example: icestatus stats --on 2025-07-18 --by model
     """  # noqa: E501 (Typer prints a docstring's lines as they are)
     from icestatus import reports
+    from icestatus.coverage import Coverage, answer_on
     from icestatus.output.rows import stats_columns, stats_document, stats_row
     from icestatus.query import filter_states
     from icestatus.replay import replay
@@ -120,19 +129,22 @@ def stats(
     date = on or today()
     reg = open_registry(registry)
     warn_coverage(reg, date)
-    groups, total = reports.stats(filter_states(replay(reg, date), state=state), by)
-    rows = [stats_row(t, by) for t in groups]
+    answer = answer_on(Coverage.of(reg), date)
+    groups, total = reports.stats(answer.known(filter_states(replay(reg, date), state=state)), by)
+    rows = [stats_row(t, by, answer) for t in groups]
     if out.table and not groups:
         where = f" in {state_name(state)}" if state else ""
-        typer.echo(f"No 287(g) agreements in force{where} on {date} (and none pending).")
+        typer.echo(f"No 287(g) agreements in force{where} on {date}"
+                   + (" (pending unknown)." if answer.pending_unknown else " (and none pending)."))
+        echo_basis(answer)
         return
 
     def view() -> RenderableType:
         from icestatus.output.views_reports import stats_table
 
-        return stats_table(groups, total, by, date, state)
+        return stats_table(groups, total, by, date, state, answer)
 
-    out.emit(rows, stats_columns(by), view, document=stats_document(date, by, rows, total))
+    out.emit(rows, stats_columns(by), view, document=stats_document(date, by, rows, total, answer))
 
 
 # ---------------------------------------------------------------- trend
@@ -143,10 +155,12 @@ def trend(
     state: StateOpt = None,
     model: ModelOpt = None,
     from_: Annotated[dt.date | None, typer.Option(
-        "--from", parser=date_param("--from date"), help="First date (default: the first event).",
+        "--from", parser=date_param("--from date"),
+        help="First date (default: ICE's first participating list; without one, the first event).",
         show_default=False)] = None,
     to: Annotated[dt.date | None, typer.Option(
-        "--to", parser=date_param("--to date"), help="Last date (default: today).", show_default=False)] = None,
+        "--to", parser=date_param("--to date"), show_default=False,
+        help="Last date (default: ICE's latest participating list, or today if earlier).")] = None,
     every: Annotated[Every | None, typer.Option(
         "--every", case_sensitive=False, show_default=False,
         help="One point a day, week or month (default: days up to 4 months, weeks up to 2 years, else months).",
@@ -161,35 +175,33 @@ def trend(
     Example: icestatus trend --from 2025-05-16 --to 2025-07-18 --every week --state TX
     """
     from icestatus import reports
-    from icestatus.coverage import LONG_GAP_DAYS, Coverage
-    from icestatus.enums import SheetKind
+    from icestatus.coverage import Coverage
     from icestatus.output.rows import TREND_COLUMNS, trend_rows
     from icestatus.states import state_name
 
     out = output_for(format_)
     models = model or []
-    start, end = from_, to or today()
     reg = open_registry(registry)
+    coverage = Coverage.of(reg)
     events = reports.trend_events(reg, state=state, models=models)
-    if start is None:
-        if not events:
-            raise IcestatusError("no events to draw a trend from" + (f" in {state_name(state)}" if state else "")
-                                 + "; give --from to draw zeros")
-        start = events[0].date
+    span = reports.trend_span(coverage, today(), events)
+    if span is None and from_ is None:
+        raise IcestatusError("no events to draw a trend from" + (f" in {state_name(state)}" if state else "")
+                             + "; give --from to draw zeros")
+    start = from_ or (span[0] if span else today())
+    end = to or (span[1] if span and span[1] >= start else today())
     step = every or reports.auto_every(start, end)
     points = reports.trend_points(start, end, step)
     warn_coverage(reg, start, end)  # before the first sheet, only agreements it still listed are known
     series = reports.trend(events, points)
-    cov = Coverage.of(reg)
-    gaps = cov.gaps_containing(SheetKind.participating, points)
-    unknown = cov.gaps(SheetKind.participating, LONG_GAP_DAYS)
+    cover = reports.trend_cover(coverage, points)
 
     def view() -> RenderableType:
         from icestatus.output.views_reports import trend_view
 
-        return trend_view(series, step, state, models, width=terminal_width(), gaps=unknown)
+        return trend_view(series, cover, coverage, step, state, models, width=terminal_width())
 
-    out.emit(trend_rows(series, gaps), TREND_COLUMNS, view)
+    out.emit(trend_rows(series, cover), TREND_COLUMNS, view)
 
 
 # ---------------------------------------------------------------- states
@@ -210,6 +222,7 @@ def states_(
     Example: icestatus states --on 2025-07-18
     """
     from icestatus import reports
+    from icestatus.coverage import Coverage, answer_on
     from icestatus.output.rows import STATE_COLUMNS, state_rows
     from icestatus.replay import replay
     from icestatus.states import all_state_codes, state_name
@@ -219,20 +232,22 @@ def states_(
     reg = open_registry(registry)
     warn_coverage(reg, date)
     every = all_state_codes() if all_ else ()
-    found = replay(reg, date)
+    answer = answer_on(Coverage.of(reg), date)
+    found = answer.known(replay(reg, date))
     codes = {a.department.state for a in found} | {p.state for p in reg.policies} | set(every)
     rows = reports.states_report(reg, found, date, every_state=every, names={c: state_name(c) for c in codes})
     if out.table and not rows:
         typer.echo(f"No 287(g) agreements, applications or state policies on {date}.")
+        echo_basis(answer)
         return
     sources = {s.id: s for s in reg.sources}
 
     def view() -> RenderableType:
         from icestatus.output.views_reports import states_table
 
-        return states_table(rows, date, sources)
+        return states_table(rows, date, sources, answer)
 
-    out.emit(state_rows(rows), STATE_COLUMNS, view)
+    out.emit(state_rows(rows, answer), STATE_COLUMNS, view)
 
 
 # ---------------------------------------------------------------- sources

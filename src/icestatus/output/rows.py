@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from icestatus.enums import Model, StatsBy
 
 if TYPE_CHECKING:
-    from icestatus.coverage import Answer, Gap
+    from icestatus.coverage import Answer
     from icestatus.ingest import IngestResult
     from icestatus.models import Department, Event, Source
-    from icestatus.registry import Problem
+    from icestatus.registry import Problem, RegistryInUse
     from icestatus.replay import AgreementState
-    from icestatus.reports import Change, SourceUse, StateRow, Tally, TrendPoint
+    from icestatus.reports import Change, RegistryInfo, SourceUse, StateRow, Tally, TrendCover, TrendPoint
 
 Row = dict[str, Any]
 
@@ -148,11 +148,14 @@ def change_rows(changes: Iterable[Change]) -> list[Row]:
 
 
 def stats_columns(by: StatsBy) -> tuple[str, ...]:
-    return (by.value, "agencies", "states", *(m.value for m in Model), "in_force", "paused", "pending")
+    return (by.value, "agencies", "states", *(m.value for m in Model), "in_force", "paused", "pending",
+            "as_of", "listed_on", "pending_unknown")
 
 
-def stats_row(tally: Tally, by: StatsBy) -> Row:
-    """One group of ``stats`` (or its total): counts in the order of ``stats_columns``."""
+def stats_row(tally: Tally, by: StatsBy, answer: Answer | None = None) -> Row:
+    """One group of ``stats`` (or its total): counts in the order of ``stats_columns``;
+    ``pending`` is null when *answer* says the applications pending are not known."""
+    unknown = answer.pending_unknown if answer is not None else None
     return {
         by.value: tally.group,
         "agencies": len(tally.agencies),
@@ -160,30 +163,40 @@ def stats_row(tally: Tally, by: StatsBy) -> Row:
         **{m.value: tally.models[m] for m in Model},
         "in_force": tally.in_force,
         "paused": tally.paused,
-        "pending": tally.pending,
+        "pending": None if unknown else tally.pending,
+        **basis_fields(answer),
     }
 
 
-def stats_document(on: dt.date, by: StatsBy, rows: Sequence[Row], total: Tally) -> Row:
-    """``stats --format json``: the date, the grouping, the rows and the total row."""
-    return {"on": on.isoformat(), "by": by.value, "rows": list(rows), "total": stats_row(total, by)}
+def basis_fields(answer: Answer | None) -> Row:
+    """``as_of``, ``listed_on`` (ICE's participating sheet on or before it) and
+    ``pending_unknown``: what a row of counts rests on."""
+    if answer is None:
+        return {"as_of": None, "listed_on": None, "pending_unknown": None}
+    sheet = answer.participating.sheet
+    return {"as_of": answer.date.isoformat(), "listed_on": _iso(sheet.date if sheet else None),
+            "pending_unknown": answer.pending_unknown}
+
+
+def stats_document(on: dt.date, by: StatsBy, rows: Sequence[Row], total: Tally, answer: Answer | None = None) -> Row:
+    """``stats --format json``: the date, what it rests on, the grouping, the rows and the total row."""
+    return {"on": on.isoformat(), **basis_fields(answer), "by": by.value, "rows": list(rows),
+            "total": stats_row(total, by, answer)}
 
 
 # ---------------------------------------------------------------- trend
 
-TREND_COLUMNS = ("date", "in_force", *(m.value for m in Model), "pending", "gap")
+TREND_COLUMNS = ("date", "in_force", *(m.value for m in Model), "pending", "coverage")
 
 
-def trend_rows(series: Sequence[TrendPoint], gaps: Sequence[Gap | None] | None = None) -> list[Row]:
-    """One row per point; ``gap``: the gap between two of ICE's lists the point falls in
-    (``2017-08-01..2021-01-13``), where its numbers are what the list before it showed and
-    what later lists date inside it, or null."""
-    gaps = gaps if gaps is not None else [None] * len(series)
+def trend_rows(series: Iterable[TrendPoint], cover: Sequence[TrendCover]) -> list[Row]:
+    """One row per point; ``pending`` is null where no pending list covers the point, and
+    ``coverage`` says how ICE's participating lists cover it (``coverage.Standing``)."""
     return [
         {"date": p.date.isoformat(), "in_force": p.in_force,
-         **{m.value: n for m, n in zip(Model, p.models, strict=True)}, "pending": p.pending,
-         "gap": g.window if g is not None else None}
-        for p, g in zip(series, gaps, strict=True)
+         **{m.value: n for m, n in zip(Model, p.models, strict=True)},
+         "pending": p.pending if c.pending_known else None, "coverage": c.standing.value}
+        for p, c in zip(series, cover, strict=True)
     ]
 
 
@@ -191,23 +204,26 @@ def trend_rows(series: Sequence[TrendPoint], gaps: Sequence[Gap | None] | None =
 
 STATE_COLUMNS = (
     "state", "name", "in_force", "paused", "agencies", "pending", "policy", "policy_summary",
-    "policy_date", "policy_not_before", "policy_source", "policy_sources",
+    "policy_date", "policy_not_before", "policy_source", "policy_sources", "as_of", "listed_on", "pending_unknown",
 )
 
 
-def state_rows(rows: Iterable[StateRow]) -> list[Row]:
+def state_rows(rows: Iterable[StateRow], answer: Answer | None = None) -> list[Row]:
+    """``states``' rows; ``pending`` is null when *answer* says pending is not known."""
+    basis = basis_fields(answer)
     out = []
     for r in rows:
         p = r.policy
         out.append({
             "state": r.state, "name": r.name, "in_force": r.in_force, "paused": r.paused,
-            "agencies": r.agencies, "pending": r.pending,
+            "agencies": r.agencies, "pending": None if basis["pending_unknown"] else r.pending,
             "policy": p.kind.value if p else None,
             "policy_summary": p.summary if p else None,
             "policy_date": _iso(p.date) if p else None,
             "policy_not_before": _iso(p.not_before) if p else None,
             "policy_source": p.sources[0] if p else None,
             "policy_sources": list(p.sources) if p else [],
+            **basis,
         })
     return out
 
@@ -258,6 +274,39 @@ def moa_rows(
         }
         for m in moa_report(states, to, missing=missing)
     ]
+
+
+# ---------------------------------------------------------------- info (a document: JSON only)
+
+
+def info_document(chosen: RegistryInUse, info: RegistryInfo) -> Row:
+    """``info --format json``: the registry in use and why, its coverage per kind (gaps of
+    more than 14 days), its counts, today and how old the data is."""
+    answer = info.answer
+    return {
+        "registry": {"path": str(chosen.path), "origin": chosen.origin.value, "reason": chosen.reason},
+        "title": info.title,
+        "today": info.today.isoformat(),
+        "coverage": {
+            k.kind.value: {
+                "first": k.first.date.isoformat(), "first_source": k.first.source_id,
+                "last": k.last.date.isoformat(), "last_source": k.last.source_id,
+                "sheets": k.sheets, "dates": k.dates,
+                "gaps": [{"after": g.after.date.isoformat(), "until": g.until.date.isoformat(), "days": g.days}
+                         for g in k.gaps],
+            }
+            for k in info.coverage
+        },
+        "counts": {
+            "agencies": info.agencies, "in_force_on_latest": info.in_force_on_latest, "events": info.events,
+            "sources": info.sources, "ice_sheets": info.ice_sheets,
+        },
+        "latest": _iso(info.latest.date) if info.latest else None,
+        "age_days": info.age_days,
+        "stale": answer.participating.stale,
+        "limits": answer.limits(),
+        "pending_unknown": answer.pending_unknown,
+    }
 
 
 # ---------------------------------------------------------------- ingest --dry-run

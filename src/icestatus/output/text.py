@@ -71,3 +71,25 @@ def sheet_phrase(basis: Basis) -> str | None:
 def limit_lines(limits: Sequence[str]) -> list[str]:
     """What an answer cannot say (``coverage.Answer.limits``), as footer lines: each a sentence."""
     return [f"{x[0].upper()}{x[1:]}." for x in limits]
+
+
+def _rests_on(basis: Basis) -> str | None:
+    sheet, last = basis.sheet, basis.last
+    if last is None:
+        return None
+    if sheet is None:
+        first = basis.first or last
+        return f"nothing before ICE's first list ({first.date})"
+    if sheet == last and basis.date > sheet.date:
+        return f"ICE's latest list, of {sheet.date} ({_days((basis.date - sheet.date).days)} before {basis.date})"
+    return f"ICE's list of {sheet.date}"
+
+
+def span_phrase(start: Basis, end: Basis) -> str | None:
+    """What a comparison of two dates rests on: ``Rests on ICE's list of 2025-07-18 and
+    ICE's latest list, of 2026-05-18 (197 days before 2026-12-01)``."""
+    if start.sheet is not None and start.sheet == end.sheet:
+        latest = "latest list, " if start.sheet == start.last and end.date > start.sheet.date else "list "
+        return f"Both dates rest on ICE's {latest}of {start.sheet.date}"
+    parts = [x for x in dict.fromkeys((_rests_on(start), _rests_on(end))) if x]
+    return "Rests on " + " and ".join(parts) if parts else None

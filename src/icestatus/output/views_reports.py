@@ -17,22 +17,26 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from icestatus.enums import Every, Model, StatsBy
-from icestatus.output.text import MODEL_SHORT, fmt_date
+from icestatus.coverage import GAP_DAYS, LONG_GAP_DAYS, STALE_AFTER_DAYS, Standing
+from icestatus.enums import Every, Model, SheetKind, StatsBy
+from icestatus.output.text import MODEL_SHORT, fmt_date, limit_lines, sheet_phrase
 from icestatus.output.views import cell, more_line, references, source_refs
 from icestatus.reports import CHANGE_TITLES
 from icestatus.states import state_name
 
 if TYPE_CHECKING:
-    from icestatus.coverage import Gap
+    from icestatus.coverage import Answer, Coverage
     from icestatus.models import Source
-    from icestatus.reports import Change, SourceUse, StateRow, Tally, TrendPoint
+    from icestatus.registry import RegistryInUse
+    from icestatus.reports import Change, RegistryInfo, SourceUse, StateRow, Tally, TrendCover, TrendPoint
 
 
 def diff_view(changes: Sequence[Change], shown: int, start: dt.date, end: dt.date, code: str | None,
-               sources: Mapping[str, Source], note: str | None) -> RenderableType:
+               sources: Mapping[str, Source], notes: Sequence[str], rests_on: str | None = None) -> RenderableType:
     """One table per kind of change (the first *shown* changes), with the same column
-    widths in each so that they read as one; sources cited as [n] and listed below."""
+    widths in each so that they read as one; sources cited as [n] and listed below.
+    *rests_on*: ICE's lists the two ends rest on (``output.text.span_phrase``); *notes*: lines under
+    the summary (changes hidden, the parts ICE's lists do not cover)."""
     title = f"Changes to 287(g) agreements from the end of {start} to the end of {end}" + (
         f" · {state_name(code)}" if code else "")
     counts = Counter(c.kind for c in changes)
@@ -41,7 +45,7 @@ def diff_view(changes: Sequence[Change], shown: int, start: dt.date, end: dt.dat
     cells = [(c, fmt_date(c.event.date, c.event.not_before), cite(c.event.sources)) for c in visible]
     date_w = max((len(d) for _, d, _ in cells), default=4)
     src_w = max([len("Source"), *(len(r) for _, _, r in cells)])
-    parts: list[RenderableType] = [cell(title, limit=None)]
+    parts: list[RenderableType] = [cell(title, rests_on, limit=None)]
     for kind, group in groupby(cells, key=lambda x: x[0].kind):
         table = Table(title=Text(f"{CHANGE_TITLES[kind]}: {counts[kind]:,}", style="bold"), title_justify="left",
                       box=box.SIMPLE_HEAD, expand=True)
@@ -62,14 +66,27 @@ def diff_view(changes: Sequence[Change], shown: int, start: dt.date, end: dt.dat
     summary = ", ".join(f"{n:,} {k.value}" for k, n in sorted(counts.items(), key=lambda kv: order.index(kv[0])))
     lines = [f"{len(changes):,} change{'s' if len(changes) != 1 else ''}: {summary}"]
     more = more_line(len(visible), len(changes), "changes")
-    lines += [x for x in (more, note) if x]
+    lines += [x for x in (more, *notes) if x]
     parts += [cell(*lines, limit=None), references(cited, sources)]
     return Group(*parts)
 
 
-def stats_table(groups: Sequence[Tally], total: Tally, by: StatsBy, date: dt.date, code: str | None) -> Table:
-    title = f"287(g) agreements in force on {date}, by {by.value}" + (f" · {state_name(code)}" if code else "")
-    table = Table(title=cell(title, limit=None), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+def titled(title: str, answer: Answer | None) -> str:
+    """*title* and what the answer rests on (``output.text.sheet_phrase``)."""
+    phrase = sheet_phrase(answer.participating) if answer is not None else None
+    return title + (f" · {phrase}" if phrase else "")
+
+
+def stats_table(groups: Sequence[Tally], total: Tally, by: StatsBy, date: dt.date, code: str | None,
+                answer: Answer | None = None) -> Table:
+    """Counts per group and a total row; pending "unknown" (and the reason under the table)
+    when *answer* says the applications pending are not known."""
+    title = titled(f"287(g) agreements in force on {date}, by {by.value}" + (f" · {state_name(code)}" if code else ""),
+                   answer)
+    limits = limit_lines(answer.limits()) if answer is not None else []
+    pending_known = answer is None or answer.pending_unknown is None
+    table = Table(title=cell(title, limit=None), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  caption=cell(*limits, limit=None) if limits else None, caption_justify="left")
     first = {"state": "State", "model": "Model", "type": "Agency type"}[by.value]
     table.add_column(first, overflow="fold", min_width=12)
     per_model = by is not StatsBy.model
@@ -90,7 +107,7 @@ def stats_table(groups: Sequence[Tally], total: Tally, by: StatsBy, date: dt.dat
         out += [f"{t.in_force:,}", f"{t.paused:,}", f"{len(t.agencies):,}"]
         if by is StatsBy.model:
             out.append(f"{len(t.states):,}")
-        out.append(f"{t.pending:,}")
+        out.append(f"{t.pending:,}" if pending_known else "unknown")
         return out
 
     for i, t in enumerate(groups):
@@ -111,44 +128,67 @@ _BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
 def trend_view(
-    series: Sequence[TrendPoint], every: Every, code: str | None, models: Sequence[Model], width: int,
-    gaps: Sequence[Gap] = (),
+    series: Sequence[TrendPoint], cover: Sequence[TrendCover], coverage: Coverage, every: Every, code: str | None,
+    models: Sequence[Model], width: int,
 ) -> RenderableType:
-    """The chart of *series*; a point inside one of *gaps* (years without a list of ICE's)
-    is drawn as a gap, its column left empty, and the summary names the gap."""
+    """The chart, its title (with the span of ICE's participating lists) and a summary whose
+    peak is within those lists; points they do not cover are marked ``┄`` on the axis."""
     what = ", ".join(m.label for m in models) if models else "287(g) agreements"
     where = f" in {state_name(code)}" if code else ""
     first, last = series[0], series[-1]
     title = f"{what} in force{where}, {first.date} to {last.date}, every {every.value}"
+    lists = coverage.sheets(SheetKind.participating)
+    if lists:
+        title += f" · ICE's lists: {lists[0].date} to {lists[-1].date}"
     values = [p.in_force for p in series]
-    blank = [any(p.date in g for g in gaps) for p in series]
-    chart = chart_lines(values, [p.date for p in series], width=width, height=CHART_HEIGHT, blank=blank)
-    shown = [g for g in gaps if any(p.date in g for p in series)]
-    peak = max((p for p, b in zip(series, blank, strict=True) if not b), key=lambda p: p.in_force, default=series[-1])
+    outside = [not c.standing.inside and c.standing is not Standing.no_sheets for c in cover]
+    # A gap of more than a year without a list (2017-08-01..2021-01-13) is drawn as a gap:
+    # its number in force is not known, only what the list before showed and what later
+    # lists date inside it.
+    unknown = [g for g in coverage.gaps(SheetKind.participating, LONG_GAP_DAYS)
+               if any(p.date in g for p in series)]
+    blank = [any(p.date in g for g in unknown) for p in series]
+    chart = chart_lines(values, [p.date for p in series], width=width, height=CHART_HEIGHT, outside=outside,
+                        blank=blank)
+    inside = [p for p, out, b in zip(series, outside, blank, strict=True) if not out and not b]
+    peak = max(inside or series, key=lambda p: p.in_force)
     change = last.in_force - first.in_force
-    summary = (f"{first.in_force:,} on {first.date} → {last.in_force:,} on {last.date} ({change:+,}); "
-               f"peak {peak.in_force:,} on {peak.date}; {last.pending:,} pending on {last.date}. "
-               f"{len(series):,} points; numbers: --format csv")
-    notes = [cell(f"Not drawn: {g.window}, {g.days:,} days without a list of ICE's; its numbers (--format csv, "
-                  "gap) are what the list before showed and what later lists date in it.", limit=None) for g in shown]
+    pending = f"{last.pending:,} pending" if cover[-1].pending_known else "pending unknown"
+    peak_note = "" if inside else " (outside ICE's lists)"
+    lines = [f"{first.in_force:,} on {first.date} → {last.in_force:,} on {last.date} ({change:+,}); "
+             f"peak {peak.in_force:,} on {peak.date}{peak_note}; "
+             f"{pending} on {last.date}. {len(series):,} points; numbers: --format csv"]
+    if any(outside):
+        lines.append("┄ on the axis: not covered by ICE's participating lists (before the first, more than "
+                     f"{STALE_AFTER_DAYS} days after the last); the peak is of the points they cover")
+    lines += [f"Not drawn (╌ on the axis): {g.after.date} to {g.until.date}, {g.days:,} days without a list of "
+              "ICE's; its numbers (--format csv) are what the list before showed and what later lists date in it"
+              for g in unknown]
+    gaps = sum(1 for c in cover if c.standing is Standing.gap)
+    if gaps:
+        lines.append(f"{gaps:,} point{'s' if gaps != 1 else ''} in a gap of more than {GAP_DAYS} days between "
+                     "two of ICE's lists: changes in it are dated to the gap's end")
     body = Text()
     for i, (label, bars) in enumerate(chart):
         if i:
             body.append("\n")
         body.append(label, style="dim")
         body.append(bars, style="cyan")
-    return Group(cell(title, limit=None), Text(""), body, Text(""), cell(summary, limit=None), *notes)
+    return Group(cell(title, limit=None), Text(""), body, Text(""), cell(*lines, limit=None))
 
 
 def chart_lines(
-    values: Sequence[int], dates: Sequence[dt.date], width: int, height: int, blank: Sequence[bool] = (),
+    values: Sequence[int], dates: Sequence[dt.date], width: int, height: int, outside: Sequence[bool] = (),
+    blank: Sequence[bool] = (),
 ) -> list[tuple[str, str]]:
     """A column chart of *values* as (axis, bars) text pairs, *height* rows tall and at
     most *width* characters wide, y from 0, with eighth blocks for the fraction. When
     there are more points than columns, each column shows its last point (the value at
-    the end of that stretch of time); with few points, each gets a wider bar. A column
-    whose point is *blank* (in a gap of the data) is left empty above a dashed axis."""
-    blank = list(blank) or [False] * len(values)
+    the end of that stretch of time); with few points, each gets a wider bar. Columns
+    whose point is *outside* (the data's coverage) are drawn ``┄`` on the axis; those whose
+    point is *blank* (in a gap of years in the data) are left empty above ``╌``."""
+    marks = list(outside) or [False] * len(values)
+    blanks = list(blank) or [False] * len(values)
     top = max(values) if values else 0
     # Row r (0 at the bottom) shows values up to top * (r + 1) / height: label the top,
     # the bottom (the baseline, 0) and the middle row when its value is a whole number.
@@ -160,20 +200,23 @@ def chart_lines(
     plot_w = max(8, width - label_w - 2)
     n = len(values)
     if n > plot_w:
-        picks = [((c + 1) * n) // plot_w - 1 for c in range(plot_w)]
-        cols, col_dates, col_blank = [values[i] for i in picks], [dates[i] for i in picks], [blank[i] for i in picks]
+        cols = [values[((c + 1) * n) // plot_w - 1] for c in range(plot_w)]
+        col_dates = [dates[((c + 1) * n) // plot_w - 1] for c in range(plot_w)]
+        col_marks = [marks[((c + 1) * n) // plot_w - 1] for c in range(plot_w)]
+        col_blanks = [blanks[((c + 1) * n) // plot_w - 1] for c in range(plot_w)]
         bar_w = 1
     else:
         bar_w = max(1, min(8, plot_w // max(n, 1)))
-        cols, col_dates, col_blank = list(values), list(dates), blank
-    eighths = [0 if b else round(v / top * height * 8) if top else 0 for v, b in zip(cols, col_blank, strict=True)]
+        cols, col_dates, col_marks, col_blanks = list(values), list(dates), marks, blanks
+    eighths = [0 if b else round(v / top * height * 8) if top else 0 for v, b in zip(cols, col_blanks, strict=True)]
     out: list[tuple[str, str]] = []
     for r in range(height - 1, -1, -1):
         row = "".join(_BLOCKS[max(0, min(8, e - r * 8))] * bar_w for e in eighths)
         axis = labels.get(r, "").rjust(label_w - 1) + " ┤"
         out.append((axis, row.rstrip() or " "))
     span = len(cols) * bar_w
-    out.append((" " * (label_w - 1) + " └", "".join(("╌" if b else "─") * bar_w for b in col_blank)))
+    out.append((" " * (label_w - 1) + " └", "".join(
+        ("╌" if b else "┄" if m else "─") * bar_w for m, b in zip(col_marks, col_blanks, strict=True))))
     left, right = col_dates[0].isoformat(), col_dates[-1].isoformat()
     if span >= 3 * len(left) + 4:  # room for the middle date too
         middle = col_dates[(len(col_dates) - 1) // 2].isoformat()
@@ -188,9 +231,12 @@ def chart_lines(
     return out
 
 
-def states_table(rows: Sequence[StateRow], date: dt.date, sources: Mapping[str, Source]) -> RenderableType:
+def states_table(rows: Sequence[StateRow], date: dt.date, sources: Mapping[str, Source],
+                 answer: Answer | None = None) -> RenderableType:
     cited, cite = source_refs()
-    table = Table(title=cell(f"287(g) by state on {date}", limit=None), title_justify="left", box=box.SIMPLE_HEAD)
+    pending_known = answer is None or answer.pending_unknown is None
+    table = Table(title=cell(titled(f"287(g) by state on {date}", answer), limit=None), title_justify="left",
+                  box=box.SIMPLE_HEAD)
     table.add_column("State", overflow="fold", min_width=10)
     table.add_column("In force", justify="right", no_wrap=True)
     table.add_column("Agencies", justify="right", no_wrap=True)
@@ -204,13 +250,17 @@ def states_table(rows: Sequence[StateRow], date: dt.date, sources: Mapping[str, 
             policy = cell(f"{p.kind.value.replace('_', ' ')} since {since}: {p.summary} {cite(p.sources)}",
                            limit=2000)
         in_force = f"{r.in_force:,}" + (f" ({r.paused:,} paused)" if r.paused else "")
-        table.add_row(cell(f"{r.state} {r.name}"), in_force, f"{r.agencies:,}", f"{r.pending:,}", policy)
+        table.add_row(cell(f"{r.state} {r.name}"), in_force, f"{r.agencies:,}",
+                      f"{r.pending:,}" if pending_known else "unknown", policy)
     total_in_force = sum(r.in_force for r in rows)
-    caption = (f"{total_in_force:,} agreements in force, {sum(r.agencies for r in rows):,} agencies, "
-               f"{sum(r.pending for r in rows):,} pending, in {sum(1 for r in rows if r.in_force):,} states")
+    pending = f"{sum(r.pending for r in rows):,} pending" if pending_known else "pending unknown"
+    caption = [f"{total_in_force:,} agreements in force, {sum(r.agencies for r in rows):,} agencies, "
+               f"{pending}, in {sum(1 for r in rows if r.in_force):,} states"]
     if any(r.policy is not None and r.policy.not_before is not None for r in rows):
-        caption += "\n~ date known only to a window (see --format json: policy_not_before)"
-    return Group(table, cell(*caption.split("\n"), limit=None), references(cited, sources))
+        caption.append("~ date known only to a window (see --format json: policy_not_before)")
+    if answer is not None:
+        caption += limit_lines(answer.limits())
+    return Group(table, cell(*caption, limit=None), references(cited, sources))
 
 
 def sources_table(usage: Sequence[SourceUse], total: int, width: int) -> RenderableType:
@@ -243,3 +293,49 @@ def sources_table(usage: Sequence[SourceUse], total: int, width: int) -> Rendera
     if more:
         lines.append(more)
     return Group(table, cell(*lines, limit=None))
+
+
+def info_view(chosen: RegistryInUse, info: RegistryInfo) -> RenderableType:
+    """``icestatus info``: the registry in use and why, ICE's lists it holds (first, last,
+    how many, the gaps between them), its counts, and how old its data is today."""
+    head = Table(show_header=False, box=None, pad_edge=False)
+    head.add_column("", no_wrap=True, style="bold")
+    head.add_column("", overflow="fold")
+    head.add_row("Registry", cell(str(chosen.path), limit=None))
+    head.add_row("", cell(chosen.reason, limit=None))
+    head.add_row("Title", cell(info.title))
+    head.add_row("Today", str(info.today))
+    if info.latest is not None and info.age_days is not None:
+        age = f"ICE's latest participating list is of {info.latest.date}, " + (
+            f"{info.age_days:,} day{'' if info.age_days == 1 else 's'} before today" if info.age_days >= 0
+            else "after today")
+        head.add_row("Data", cell(age + (" (stale)" if info.answer.participating.stale else ""), limit=None))
+    else:
+        head.add_row("Data", "no ICE participating list in this registry")
+    lists = Table(title="ICE's lists in this registry", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    lists.add_column("List", no_wrap=True)
+    lists.add_column("First", no_wrap=True)
+    lists.add_column("Last", no_wrap=True)
+    lists.add_column("Sheets", justify="right", no_wrap=True)
+    lists.add_column("Gaps", justify="right", no_wrap=True)
+    gap_lines = []
+    for k in info.coverage:
+        lists.add_row(k.kind.value, str(k.first.date), str(k.last.date), f"{k.sheets:,}", f"{len(k.gaps):,}")
+        if k.gaps:
+            gap_lines.append(f"{k.kind.value}: " + ", ".join(
+                f"{g.after.date}..{g.until.date} ({g.days:,} days)" for g in k.gaps))
+    if gap_lines:
+        gap_lines.insert(0, f"Gaps of more than {GAP_DAYS} days between two lists:")
+    in_force = (f"{info.in_force_on_latest:,} agreements in force on ICE's latest list"
+                if info.in_force_on_latest is not None else None)
+    counts = " · ".join(x for x in (f"{info.agencies:,} agencies", in_force, f"{info.events:,} events",
+                                    f"{info.sources:,} sources ({info.ice_sheets:,} ICE sheets)") if x)
+    parts: list[RenderableType] = [head, Text("")]
+    if info.coverage:
+        parts.append(lists)
+        if gap_lines:
+            parts += [cell(*gap_lines, limit=None), Text("")]
+    else:
+        parts.append(Text("No ICE sheet in this registry: its answers rest on the sources each event cites."))
+    parts.append(cell(counts, *limit_lines(info.answer.limits()), limit=None))
+    return Group(*parts)
