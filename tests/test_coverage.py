@@ -344,3 +344,15 @@ class TestInfo:
         assert "no CSV form" in err
         _, err = run(runner, "info", "-r", str(tmp_path / "missing.json"), code=1)
         assert "no such registry" in err
+
+
+def test_a_date_in_a_gap_says_so(runner: CliRunner) -> None:
+    """Between two of ICE's lists more than 14 days apart, the footer and stderr say which."""
+    gap = Coverage.of(BUNDLED).gaps(SheetKind.participating)[0]
+    day = gap.after.date + dt.timedelta(days=gap.days // 2)
+    out, err = run(runner, "as-of", day.isoformat(), "--state", "TX", COLUMNS="200")
+    expected = (f"{day} falls in a {gap.days}-day gap between ICE's participating lists of {gap.after.date} and "
+                f"{gap.until.date}: changes in it are known only to that window")
+    assert expected + "." in " ".join(out.split())
+    assert err == f"icestatus: warning: {expected}\n"
+    assert f"ICE's list: {gap.after.date}, {gap.days // 2} days earlier" in out.splitlines()[0]
