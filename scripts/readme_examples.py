@@ -85,7 +85,9 @@ def run(command: str) -> tuple[int, str] | None:
             if "broken.json" in words:  # the README's broken file is tests/fixtures/readme_broken.json
                 (Path(tmp) / "broken.json").write_bytes(BROKEN_FIXTURE.read_bytes())
             os.chdir(tmp)
-            result = CliRunner().invoke(app, words[1:], env=ENV, catch_exceptions=False)
+            # On the bundled registry, not the user's own (`icestatus update` writes one).
+            env = {**ENV, "ICESTATUS_DATA_DIR": str(Path(tmp) / "no-user-data")}
+            result = CliRunner().invoke(app, words[1:], env=env, catch_exceptions=False)
     finally:
         os.chdir(here)
         os.environ.update({k: v for k, v in saved.items() if v is not None})

@@ -55,9 +55,13 @@ def runner() -> CliRunner:
 
 
 @pytest.fixture(autouse=True)
-def _stable_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never read the developer's registry or terminal settings."""
-    for var in ("ICESTATUS_REGISTRY", "ICESTATUS_TODAY", "ICESTATUS_DEBUG", "NO_COLOR", "FORCE_COLOR"):
+def _stable_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read the developer's registry, data folder or terminal settings, and
+    never reach ICE's site (an update without --from goes to a closed port on loopback)."""
+    for var in ("ICESTATUS_REGISTRY", "ICESTATUS_TODAY", "ICESTATUS_DEBUG", "NO_COLOR", "FORCE_COLOR",
+                "ICESTATUS_HTTP_TIMEOUT", "ICESTATUS_MAX_SHEET_BYTES"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ICESTATUS_DATA_DIR", str(tmp_path_factory.getbasetemp() / "no-user-data"))
+    monkeypatch.setenv("ICESTATUS_ICE_URL", "http://127.0.0.1:9/287g")
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERM", "dumb")

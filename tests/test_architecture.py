@@ -19,6 +19,8 @@ CORE = {
     "enums", "errors", "models", "coverage", "names", "states", "registry", "validate", "replay", "query",
     "reports", "ingest", "curate", "sources", "sources.xlsx", "sources.ice_columns", "sources.ice_sheet",
     "sources.ice_page_table", "sources.ice_page_transcript",
+    # I/O beneath the CLI, no terminal either: ICE's site (fetch), the user's archive, their use (update).
+    "fetch", "archive", "update",
 }
 PRESENTATION = ("rich", "typer", "icestatus.output", "icestatus.cli")
 

@@ -202,7 +202,7 @@ class TestShell:
         """Loading the CLI (every command module) imports neither pydantic nor rich: each
         command imports what it needs when it runs."""
         code = ("import sys, icestatus.cli; "
-                "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'rich', 'us', 'rapidfuzz'}))")
+                "print(sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'rich', 'us', 'rapidfuzz', 'httpx', 'platformdirs'}))")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
         assert done.stdout.strip() == "[]"
 

@@ -10,6 +10,7 @@ class ExitCode(IntEnum):
     DATA = 1        # bad, missing or invalid data (registry, sheet) or a failed check
     USAGE = 2       # bad usage: unknown state, bad date, ambiguous name, unknown option
     LOCKED = 3      # another icestatus process holds the registry lock
+    NETWORK = 4     # ICE's site (or the network) failed or sent what is not a sheet
     BUG = 70        # an unexpected error: a bug in icestatus (EX_SOFTWARE)
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
@@ -38,3 +39,9 @@ class LockError(IcestatusError):
     """Another process is writing the registry."""
 
     exit_code = ExitCode.LOCKED
+
+
+class FetchError(IcestatusError):
+    """ICE's page or a sheet could not be fetched whole, or is not what its link promised."""
+
+    exit_code = ExitCode.NETWORK

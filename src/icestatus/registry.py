@@ -47,43 +47,112 @@ def bundled_registry_path() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / BUNDLED_NAME
 
 
+ENV_DATA_DIR = "ICESTATUS_DATA_DIR"
+
+
+def user_data_dir() -> Path:
+    """Where icestatus keeps the user's own files (``update``'s registry and archive):
+    ``$ICESTATUS_DATA_DIR``, else the platform's user data folder (platformdirs:
+    ``~/.local/share/icestatus`` on Linux, honouring ``$XDG_DATA_HOME``)."""
+    env = os.environ.get(ENV_DATA_DIR)
+    if env:
+        return Path(env)
+    from platformdirs import user_data_path
+
+    return user_data_path("icestatus", appauthor=False)
+
+
+def user_registry_path() -> Path:
+    """The user's own registry, which ``icestatus update`` keeps current."""
+    return user_data_dir() / BUNDLED_NAME
+
+
+def covered_through(path: Path) -> dt.date | None:
+    """The last date *path*'s ICE sheets cover (None: none, or not a readable registry).
+
+    Read from the ``"coverage"`` line that ``dump_registry`` writes near the top, without
+    loading the file (choosing between two registries costs a few kB, not a load); a file
+    written otherwise is loaded."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError:
+        return None
+    for line in head.splitlines()[:6]:
+        if line.startswith(b'"coverage": '):
+            doc = parse_json_or_none(line.removeprefix(b'"coverage": ').rstrip(b","))
+            if isinstance(doc, dict):
+                try:
+                    return max((dt.date.fromisoformat(c["last"]) for c in doc.values()), default=None)
+                except (KeyError, TypeError, ValueError):
+                    break
+    try:
+        registry = load_registry(path)
+    except RegistryError:
+        return None
+    return max((c.last for c in registry.coverage.values()), default=None)
+
+
 class RegistryOrigin(str, Enum):
     """Why a registry is the one in use."""
 
     flag = "flag"        # --registry FILE
     env = "env"          # $ICESTATUS_REGISTRY
+    user = "user"        # the user's own, kept current by `icestatus update`
     bundled = "bundled"  # the one installed with icestatus
 
 
 _ORIGIN_REASONS = {
     RegistryOrigin.flag: "given with --registry",
     RegistryOrigin.env: f"named by ${ENV_REGISTRY}",
+    RegistryOrigin.user: "your own registry, kept current by `icestatus update` (no --registry, no $"
+    + ENV_REGISTRY + ")",
     RegistryOrigin.bundled: "bundled with icestatus (no --registry, no $" + ENV_REGISTRY + ")",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class RegistryInUse:
-    """The registry a command reads, and why that one."""
+    """The registry a command reads, and why that one (*detail*: why the user's or the
+    bundled one, when both exist)."""
 
     path: Path
     origin: RegistryOrigin
+    detail: str = ""
 
     @property
     def reason(self) -> str:
-        return _ORIGIN_REASONS[self.origin]
+        return _ORIGIN_REASONS[self.origin] + (f"; {self.detail}" if self.detail else "")
 
 
 def registry_in_use(option: Path | None) -> RegistryInUse:
     """The registry every command reads: ``--registry`` if given, else
-    ``$ICESTATUS_REGISTRY`` if set (and not empty), else the bundled registry. The one
-    place this choice is made (``cli.app.open_registry``, ``icestatus info``)."""
+    ``$ICESTATUS_REGISTRY`` if set (and not empty), else whichever of the user's own
+    (``user_registry_path``, written by ``icestatus update``) and the bundled registry
+    covers the later date (the user's on a tie): an upgrade that brings a newer bundled
+    registry is not hidden by an old copy. The one place this choice is made
+    (``cli.app.open_registry``, ``icestatus --version``)."""
     if option is not None:
         return RegistryInUse(option, RegistryOrigin.flag)
     env = os.environ.get(ENV_REGISTRY)
     if env:
         return RegistryInUse(Path(env), RegistryOrigin.env)
-    return RegistryInUse(bundled_registry_path(), RegistryOrigin.bundled)
+    bundled, user = bundled_registry_path(), user_registry_path()
+    if not user.is_file():
+        return RegistryInUse(bundled, RegistryOrigin.bundled)
+    mine, theirs = covered_through(user), covered_through(bundled)
+    if covers_later(mine, theirs):
+        return RegistryInUse(user, RegistryOrigin.user,
+                             f"it covers ICE's sheets to {mine}, the bundled one to {theirs}")
+    return RegistryInUse(bundled, RegistryOrigin.bundled, (
+        f"it covers ICE's sheets to {theirs}, later than your own registry {user} ({mine or 'no sheet'}); "
+        "`icestatus update` brings yours past it"))
+
+
+def covers_later(mine: dt.date | None, bundled: dt.date | None) -> bool:
+    """Whether the user's registry, covering ICE's sheets to *mine*, is the one to use
+    rather than the bundled one, covering to *bundled*: it covers as late or later."""
+    return mine is not None and (bundled is None or mine >= bundled)
 
 
 def resolve_registry_path(option: Path | None) -> Path:
@@ -533,11 +602,12 @@ def save_registry(registry: Registry, path: Path, *, backup: bool = True) -> Non
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     if backup and path.is_file():
-        _atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
-    _atomic_write(path, data, directory)
+        atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
+    atomic_write(path, data, directory)
 
 
-def _atomic_write(path: Path, data: bytes, directory: Path | None = None) -> None:
+def atomic_write(path: Path, data: bytes, directory: Path | None = None) -> None:
+    """Write *data* to *path* atomically and durably (temporary file, fsync, rename)."""
     directory = directory or (path.parent if str(path.parent) else Path("."))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:

@@ -15,11 +15,12 @@ from icestatus.cli import query
 from icestatus.cli import ingest
 from icestatus.cli import moa
 from icestatus.cli import reports
+from icestatus.cli import update
 from icestatus.cli import info
 # isort: on
 from icestatus.cli.app import app
 
-COMMAND_MODULES = (query, ingest, moa, reports, info)
+COMMAND_MODULES = (query, ingest, moa, reports, update, info)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 

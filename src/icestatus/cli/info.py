@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def info(format_: FormatOpt = OutputFormat.table, registry: RegistryOpt = None) -> None:
     """Which registry is in use and why, the period ICE's lists in it cover, its gaps and counts, and how old it is.
 
-    The registry is --registry FILE, else $ICESTATUS_REGISTRY, else the one bundled with icestatus. Gaps are stretches of more than 14 days between two of ICE's lists of a kind; the data is stale more than 7 days after the latest participating list.
+    The registry is --registry FILE, else $ICESTATUS_REGISTRY, else your own from `icestatus update` or the one bundled with icestatus, whichever covers the later date. Gaps are stretches of more than 14 days between two of ICE's lists of a kind; the data is stale more than 7 days after the latest participating list.
 
     Example: icestatus info --format json
     """  # noqa: E501 (Typer prints a docstring's lines as they are)

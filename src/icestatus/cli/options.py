@@ -57,8 +57,8 @@ RegistryOpt = Annotated[
     Path | None,
     typer.Option(
         "--registry", "-r", show_default=False,
-        help="Registry file to read (default: $ICESTATUS_REGISTRY, else the bundled national registry; "
-             "see `icestatus info`).",
+        help="Registry file to read (default: $ICESTATUS_REGISTRY, else your own from `icestatus update` or "
+             "the bundled national registry, whichever covers the later date; see `icestatus info`).",
     ),
 ]
 WriteRegistryOpt = Annotated[

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from icestatus.registry import Problem, RegistryInUse
     from icestatus.replay import AgreementState
     from icestatus.reports import Change, RegistryInfo, SourceUse, StateRow, Tally, TrendCover, TrendPoint
+    from icestatus.update import UpdateResult
 
 Row = dict[str, Any]
 
@@ -335,6 +336,37 @@ def ingest_rows(result: IngestResult) -> list[Row]:
                 "moa_url": ev.moa_url, "moa_pending": ev.moa_pending, "note": ev.note,
             })
     return rows
+
+
+def update_document(result: UpdateResult) -> Row:
+    """``update --format json``: where it looked, each sheet and what became of it, the
+    changes by kind (started and ended by state), and the events added (``ingest_rows``)."""
+    changes = result.changes()
+    by_path = {f.path.name: f for f in result.ingest.files}
+    sheets = []
+    for got in result.fetched:
+        done = by_path[got.roster.path.name]
+        sheets.append({
+            "kind": got.roster.kind.value, "file": got.name, "url": got.link.url, "final_url": got.download.final_url,
+            "published": done.published.isoformat(), "half": done.half, "rows": done.rows, "sha1": got.roster.sha1,
+            "source": done.source_id, "new": done.source_id is not None, "skipped": done.skipped,
+            "warnings": list(done.warnings), "archived": result.kept.get(got.roster.sha1),
+            "archived_now": any(e.sha1 == got.roster.sha1 for e in result.archived),
+        })
+    return {
+        "page": result.page, "registry": str(result.target), "started_from": str(result.start),
+        "dry_run": result.dry_run, "new": result.new,
+        "previous": {k.value: c.last.isoformat() for k, c in result.previous.items()},
+        "latest": {k.value: c.last.isoformat() for k, c in result.latest.items()},
+        "sheets": sheets,
+        "changes": {
+            "started": {"total": sum(changes.started.values()), "by_state": dict(sorted(changes.started.items()))},
+            "ended": {"total": sum(changes.ended.values()), "by_state": dict(sorted(changes.ended.items()))},
+            "applied": changes.applied, "withdrawn": changes.withdrawn, "corrected": changes.corrected,
+            "moa_linked": changes.moa_linked, "new_agencies": changes.new_agencies,
+        },
+        "events": ingest_rows(result.ingest),
+    }
 
 
 # ---------------------------------------------------------------- validate

@@ -68,7 +68,8 @@ class Roster:
     saved: datetime | None = None  # when the file says it was last saved (UTC); None if the caller dated it
     seen: date | None = None  # a capture's date, when it is later than ``published``
     redate: date | None = None  # the day it was saved, if weeks after the name's date
-    url: str | None = None  # the address of the publication itself (a Wayback capture's), if it has one
+    # the publication's own address: a Wayback capture's, or where ``icestatus update`` downloaded it
+    url: str | None = None
     note: str | None = None  # what the source record's note says (a capture's caption, who transcribed it)
     source_id: str | None = None  # the source record's id, when not ``<id_prefix>-<kind>-<date>[-<half>]``
 
