@@ -65,15 +65,15 @@ def ingest_history(registry: Registry, history: Path) -> Registry:
     """*registry* with every capture of ICE's page ingested by the same rules as ICE's
     sheets (``history_rosters``), before the sheets.
 
-    Each capture is taken at its word (``accept_suspect``): the drops between captures are
+    A capture is never held as suspect (ingest's rule): the drops between captures are
     real (39 of ICE's 71 agreements of 2010 were gone by 2012-12-31; 15 of the 58 of
-    2017-08-01 were not listed on 2021-01-13), as the captures between them confirm, not a
-    truncated download. The 2007 and 2008 lists are not used (README: "Captures, windows
-    and gaps"): they name agencies without a model or a date.
+    2017-08-01 were not listed on 2021-01-13), not a truncated download. The 2007 and 2008
+    lists are not used (README: "Captures, windows and gaps"): they name agencies without
+    a model or a date.
     """
     from icestatus.ingest import ingest_sheets
 
-    registry = ingest_sheets(registry, history_rosters(history), accept_suspect=True).registry
+    registry = ingest_sheets(registry, history_rosters(history)).registry
     return with_unkept_captures(registry, history / TABLES)
 
 

@@ -163,7 +163,7 @@ def test_captures_go_through_the_rules_of_ices_sheets(tmp_path: Path) -> None:
         ["ARIZONA", "Maricopa County Sheriffs Office", "Jail Enforcement Model", "2007-02-07", ""],
         ["TEXAS", "Harris County Sheriff's Office", "Jail Enforcement Model", "2019-07-01", ""],
     ])
-    reg = ingest_sheets(empty_registry(), [*read_rosters(path), *read_rosters(later)], accept_suspect=True).registry
+    reg = ingest_sheets(empty_registry(), [*read_rosters(path), *read_rosters(later)]).registry
     events = {(e.department_id, e.kind): e for e in reg.events}
     signed = events[("az-maricopa-county-sheriffs-office", EventKind.signed)]
     assert signed.date == D("2007-02-07") and signed.sources == ("wayback-20110220090259",)
@@ -175,6 +175,30 @@ def test_captures_go_through_the_rules_of_ices_sheets(tmp_path: Path) -> None:
         "az-maricopa-county-sheriffs-office", "de-delaware-department-of-correction", "tx-harris-county-sheriffs-office"}
     src = {s.id: s for s in reg.sources}["wayback-20210113002027"]
     assert src.kind is SourceKind.ice_page and src.url is not None and src.url.startswith("https://web.archive.org/")
+
+
+def test_ingest_takes_captures_like_sheets(tmp_path: Path) -> None:
+    """`icestatus ingest` reads the transcription (every capture in it) and the table
+    captures; a capture that drops most of the agreements before it is not held as a
+    suspect sheet would be: ICE's page showed that table."""
+    many = [("ARIZONA", f"Town {i} Police Department", "Task Force", "2009-01-01") for i in range(12)]
+    path = transcript(tmp_path, [
+        *capture_rows("20110220090259", CAPTION, "12", "2010-10-29", "on-page caption", many),
+        *capture_rows("20130402163405", CAPTION, "1", "2012-12-31", "on-page caption", many[:1]),
+    ])
+    later = table(tmp_path, "20210113002027", [
+        ["ARIZONA", "Town 0 Police Department", "Task Force Model", "2009-01-01", ""]])
+    reg = tmp_path / "r.json"
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", str(reg)]).exit_code == 0
+    result = runner.invoke(app, ["ingest", str(path), str(later), "-r", str(reg)])
+    assert result.exit_code == 0, result.stderr
+    assert "captures.csv: 11 ended (wayback-20130402163405)" in result.stderr
+    assert "suspect" not in result.stderr
+    out = json.loads(runner.invoke(app, ["as-of", "2013-01-01", "-r", str(reg), "-f", "json"]).stdout)
+    assert [r["department"] for r in out] == ["Town 0 Police Department"]
+    sources = {s.id for s in load_registry(reg).sources}
+    assert {"wayback-20110220090259", "wayback-20130402163405", "wayback-20210113002027"} <= sources
 
 
 # ---------------------------------------------------------------- the real captures
