@@ -10,8 +10,9 @@ the manifest's order, each with the manifest's `kind`, `published` and `half`
 (the manifest corrects what ICE's file names get wrong); each sheet's source
 records the manifest's `origin` (where the file was copied from) and `note`.
 Then it merges the reviewed curated facts in data/curated/*.json (the identity
-table data/curated/aliases.json is used by the ingest itself). The result is
-deterministic: the same inputs give the same bytes.
+table data/curated/aliases.json is used by the ingest itself), and gives every agency
+the FIPS code of its county (scripts/county_fips.py; what it cannot resolve is reported on
+stderr). The result is deterministic: the same inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import datetime as dt
 import sys
 from dataclasses import replace
 from pathlib import Path
+
+from county_fips import add_county_fips
 
 from icestatus.enums import ICE_LISTINGS, SheetKind, SourceKind
 from icestatus.models import Registry
@@ -213,6 +216,16 @@ def build(manifest: Path | None, curated: list[Path], history: Path | None = Non
     return registry
 
 
+def with_county_fips(registry: Registry, *, report: bool = True) -> Registry:
+    """*registry* with the county FIPS code of every agency that can be resolved
+    (scripts/county_fips.py, addfips and data/fips_fixes.json); the report of what could not be
+    resolved goes to stderr (*report*)."""
+    registry, found = add_county_fips(registry)
+    if report:
+        print("\n".join(found.lines()), file=sys.stderr)
+    return registry
+
+
 def curated_files() -> list[Path]:
     return sorted((REPO / "data" / "curated").glob("*.json"))
 
@@ -236,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build_registry: no captures of ICE's page at {history} (use --history DIR or --no-history)",
               file=sys.stderr)
         return 1
-    registry = build(manifest, curated_files(), history)
+    registry = with_county_fips(build(manifest, curated_files(), history))
     save_registry(registry, args.out, backup=False)
     out = args.out.resolve()
     shown = out.relative_to(REPO) if out.is_relative_to(REPO) else out

@@ -53,6 +53,17 @@ class Status(str, Enum):
     pending = "pending"
 
 
+class TermStatus(str, Enum):
+    """Where one agreement term stands on a date (``icestatus agreements``): the three
+    statuses of ``Status`` while it is open, or before it began, or after it ended."""
+
+    active = "active"
+    paused = "paused"
+    pending = "pending"
+    ended = "ended"
+    not_started = "not_started"
+
+
 class SourceKind(str, Enum):
     """What kind of document a source is."""
 

@@ -586,6 +586,7 @@ class _Log:
                 type=dept.type if dept.type is not None else row.type,
                 county=dept.county if dept.county is not None else row.county,
                 aliases=(*dept.aliases, row.agency) if spelled else dept.aliases,
+                county_fips=dept.county_fips,
             )
             self.index.setdefault((row.state, normalize_name(row.agency)), dept_id)
             self.departments_changed = True

@@ -27,6 +27,7 @@ SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,199
 DepartmentId = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}-[a-z0-9][a-z0-9-]{0,199}$")]
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Sha1 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
+CountyFips = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 Half = Annotated[str, StringConstraints(pattern=r"^(am|pm|mid)(_?[A-Za-z0-9])?$")]
 
 
@@ -80,6 +81,11 @@ class Department:
     type: Text | None = Field(default=None, description="As ICE prints it: County, Municipality, State Agency.")
     county: Text | None = None
     aliases: tuple[Text, ...] = Field(default=(), description="Other spellings seen in sources.")
+    county_fips: CountyFips | None = Field(
+        default=None, description="The county's 5-digit Census FIPS code (state + county), derived by the "
+        "build from `county` (or a county-type agency's own name) and the reviewed data/fips_fixes.json; "
+        "None when not known.",
+    )
 
 
 @dataclass(frozen=True, slots=True, config=_RECORD)

@@ -4,32 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol, TypeVar
 
 from icestatus.enums import Model, Status
 from icestatus.errors import IcestatusError, UsageError
 from icestatus.models import Department, Registry
 from icestatus.names import normalize_name
-from icestatus.replay import AgreementState
+
+
+class Filterable(Protocol):
+    """What the filters read: an agreement's agency, model and status (``AgreementState``,
+    ``agreements.TermOnDate``)."""
+
+    @property
+    def department(self) -> Department: ...
+    @property
+    def model(self) -> Model: ...
+    @property
+    def status(self) -> Enum: ...
+
+
+F = TypeVar("F", bound=Filterable)
 
 
 def filter_states(
-    states: Iterable[AgreementState],
+    states: Iterable[F],
     *,
     state: str | None = None,
     models: Iterable[Model] = (),
     statuses: Iterable[Status] = (),
     types: Iterable[str] = (),
-) -> list[AgreementState]:
+) -> list[F]:
     """Keep agreements matching every filter given; an empty filter keeps everything.
-    *types* compare case-insensitively with the agency type as ICE prints it."""
-    model_set, status_set = set(models), set(statuses)
+    *types* compare case-insensitively with the agency type as ICE prints it; *statuses*
+    compare by value (a ``TermStatus`` of the same name matches)."""
+    model_set, status_set = set(models), {s.value for s in statuses}
     type_set = {t.casefold().strip() for t in types}
     return [
         a
         for a in states
         if (state is None or a.department.state == state)
         and (not model_set or a.model in model_set)
-        and (not status_set or a.status in status_set)
+        and (not status_set or a.status.value in status_set)
         and (not type_set or (a.department.type or "").casefold() in type_set)
     ]
 

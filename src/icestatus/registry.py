@@ -623,7 +623,34 @@ def atomic_write(path: Path, data: bytes, directory: Path | None = None) -> None
         with suppress(OSError):
             os.unlink(tmp)
         raise
-    try:  # make the rename itself durable
+    _fsync_directory(directory)
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary file beside *path* to write (by any means: SQLite, say), renamed onto
+    *path* once the block ends without an error and fsynced, or deleted if it fails: a
+    reader sees the old file or the new one, never half of one."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    tmp = Path(name)
+    try:
+        os.fchmod(fd, _mode_for(path))
+        os.close(fd)
+        yield tmp
+        with tmp.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename in *directory* durable."""
+    try:
         dfd = os.open(directory, os.O_RDONLY)
         try:
             os.fsync(dfd)
@@ -709,6 +736,7 @@ def merge_registries(base: Registry, extra: Registry) -> Registry:
         depts[dept.id] = Department(
             id=old.id, name=old.name, state=old.state, type=old.type or dept.type,
             county=old.county or dept.county, aliases=tuple(a for a in aliases if a != old.name),
+            county_fips=old.county_fips or dept.county_fips,
         )
     events = list(base.events)
     index = {(e.department_id, e.model, e.kind, e.date): i for i, e in enumerate(events)}

@@ -17,10 +17,12 @@ from icestatus.cli import moa
 from icestatus.cli import reports
 from icestatus.cli import update
 from icestatus.cli import info
+from icestatus.cli import agreements
+from icestatus.cli import export
 # isort: on
 from icestatus.cli.app import app
 
-COMMAND_MODULES = (query, ingest, moa, reports, update, info)
+COMMAND_MODULES = (query, ingest, moa, reports, update, info, agreements, export)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from icestatus.enums import Model, StatsBy
 
 if TYPE_CHECKING:
+    from icestatus.agreements import TermOnDate
     from icestatus.coverage import Answer
     from icestatus.ingest import IngestResult
     from icestatus.models import Department, Event, Source
@@ -73,6 +74,52 @@ def agreement_rows(states: Iterable[AgreementState], answer: Answer, sources: Ma
             "known_from": _iso(known_from),
             "gap": gap.window if gap is not None else None,
             "pending_unknown": pending_unknown,
+        })
+    return out
+
+
+# ---------------------------------------------------------------- agreements (one row per term)
+
+TERM_COLUMNS = (
+    "agreement_id", *AGENCY_COLUMNS, "county_fips", "model", "term", "as_of", "status", "renewal_pending",
+    "applied", "applied_not_before", "signed", "signed_not_before", "ice_list", "first_listed",
+    "first_listed_source", "last_listed", "last_listed_source", "ended", "ended_not_before", "ended_how",
+    "moa_url", "moa_pending", "events", "sources",
+)
+
+
+def term_rows(rows: Iterable[TermOnDate], on: dt.date) -> list[Row]:
+    """The JSON/CSV contract of ``agreements``: one object per agreement term
+    (``icestatus.agreements``), with its status at the end of *on*."""
+    out = []
+    for r in rows:
+        t = r.term
+        closing = t.closing
+        out.append({
+            "agreement_id": t.id,
+            **agency_fields(t.department),
+            "county_fips": t.department.county_fips,
+            "model": t.model.value,
+            "term": t.number,
+            "as_of": on.isoformat(),
+            "status": r.status.value,
+            "renewal_pending": r.renewal_pending,
+            "applied": _iso(t.applied.date) if t.applied else None,
+            "applied_not_before": _iso(t.applied.not_before) if t.applied else None,
+            "signed": _iso(t.signed),
+            "signed_not_before": _iso(t.signed_not_before),
+            "ice_list": t.ice_list.value if t.ice_list else None,
+            "first_listed": _iso(t.first_listed.date) if t.first_listed else None,
+            "first_listed_source": t.first_listed.source if t.first_listed else None,
+            "last_listed": _iso(t.last_listed.date) if t.last_listed else None,
+            "last_listed_source": t.last_listed.source if t.last_listed else None,
+            "ended": _iso(closing.date) if closing else None,
+            "ended_not_before": _iso(closing.not_before) if closing else None,
+            "ended_how": closing.kind.value if closing else None,
+            "moa_url": t.moa_url,
+            "moa_pending": t.moa_pending,
+            "events": len(t.events),
+            "sources": list(t.sources),
         })
     return out
 

@@ -214,14 +214,21 @@ def events_table(rows: Sequence[Mapping[str, Any]], title: str) -> Table:
 # ---------------------------------------------------------------- moa
 
 
+def agency_model_table(title: str, caption: str, agency_width: int = 20) -> Table:
+    """A table of agreements with its title and caption (lines), and its first columns:
+    Agency, St (state), Model."""
+    table = Table(title=cell(title, limit=None), caption=cell(*caption.split("\n"), limit=None),
+                  caption_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Agency", ratio=1, overflow="fold", min_width=agency_width)
+    table.add_column("St", no_wrap=True)
+    table.add_column("Model", no_wrap=True)
+    return table
+
+
 def moa_table(rows: Sequence[Mapping[str, Any]], title: str, caption: str, missing: bool) -> Table:
     """Agreements with their MOA address (``output.rows.moa_rows``), or how long each has
     waited for one (*missing*)."""
-    table = Table(title=cell(title, limit=None), caption=cell(*caption.split("\n"), limit=None),
-                  caption_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("Agency", ratio=1, overflow="fold", min_width=20)
-    table.add_column("St", no_wrap=True)
-    table.add_column("Model", no_wrap=True)
+    table = agency_model_table(title, caption)
     table.add_column("Signed", no_wrap=True)
     if missing:
         table.add_column("MOA", no_wrap=True)
@@ -236,4 +243,32 @@ def moa_table(rows: Sequence[Mapping[str, Any]], title: str, caption: str, missi
         else:
             cells.append(Text(inert(r["moa_url"] or ("link pending" if r["moa_pending"] else "no link"))))
         table.add_row(*cells)
+    return table
+
+
+# ---------------------------------------------------------------- agreements
+
+
+def _approx(date: str | None, not_before: str | None) -> str:
+    """``2025-05-20``, or ``~2025-05-20`` for a date known only to a window."""
+    if date is None:
+        return ""
+    return ("~" if not_before is not None and not_before != date else "") + date
+
+
+def agreement_terms_table(rows: Sequence[Mapping[str, Any]], title: str, caption: str) -> Table:
+    """One line per agreement term (``output.rows.term_rows``): signed, listed, ended."""
+    table = agency_model_table(title, caption, agency_width=18)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Signed", no_wrap=True)
+    table.add_column("Ended", no_wrap=True)
+    for r in rows:
+        status = r["status"].replace("_", " ") + (" +renewal" if r["renewal_pending"] else "")
+        if r["signed"]:
+            signed = [_approx(r["signed"], r["signed_not_before"])]
+        else:  # an application: when it was filed
+            signed = ["applied", _approx(r["applied"], r["applied_not_before"])]
+        ended = [r["ended_how"], _approx(r["ended"], r["ended_not_before"])] if r["ended"] else []
+        table.add_row(cell(r["department"]), r["state"], MODEL_SHORT[Model(r["model"])], status,
+                      cell(*signed), cell(*ended))
     return table

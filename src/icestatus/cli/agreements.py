@@ -1,0 +1,111 @@
+"""``agreements``: one row per agreement (agency x model x term), and ``export``: the
+registry as a SQLite database for SQL and Datasette.
+
+``agreements`` runs load -> terms (``icestatus.agreements``) -> their status on a date ->
+filter (``query.filter_states``) -> render (``output.rows.term_rows``); ``export`` writes
+the same rows, and every record of the registry, with ``output.sqlite``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from icestatus.cli.app import app, open_registry, output_for, warn_coverage
+from icestatus.cli.options import (
+    FormatOpt,
+    LimitOpt,
+    ModelOpt,
+    OnOpt,
+    RegistryOpt,
+    StateOpt,
+    StatusOpt,
+    TypeOpt,
+    today,
+)
+from icestatus.enums import OutputFormat
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from icestatus.agreements import TermOnDate
+
+
+def _footer(rows: list[TermOnDate], ever: bool, pending_unknown: bool) -> str:
+    from icestatus.agreements import status_counts
+    from icestatus.enums import Status, TermStatus
+
+    counts = status_counts(rows)
+    renewals = sum(1 for r in rows if r.renewal_pending)
+    in_force = counts[Status.active] + counts[Status.paused]
+    parts = [f"{len(rows):,} agreement{'s' if len(rows) != 1 else ''}", f"{in_force:,} in force"]
+    if counts[Status.paused]:
+        parts.append(f"{counts[Status.paused]:,} paused")
+    pending = f"{counts[Status.pending]:,} pending" + (f" ({renewals:,} a renewal)" if renewals else "")
+    if pending_unknown:  # the rows are the applications last known, not those of the date
+        pending = f"{pending} when last known" if counts[Status.pending] else "pending unknown"
+    parts.append(pending)
+    if ever:
+        ended = sum(1 for r in rows if r.status is TermStatus.ended)
+        later = sum(1 for r in rows if r.status is TermStatus.not_started)
+        parts.append(f"{ended:,} ended")
+        if later:
+            parts.append(f"{later:,} not started yet")
+    text = " · ".join(parts)
+    if any(r.term.signed_not_before or (r.term.closing and r.term.closing.not_before) for r in rows):
+        text += "\n~ date known only to a window (see `icestatus history`)"
+    return text
+
+
+@app.command()
+def agreements(
+    on: OnOpt = None,
+    ever: Annotated[bool, typer.Option(
+        "--ever", help="Every agreement the registry knows, also those ended or not yet begun on the date.")] = False,
+    state: StateOpt = None,
+    model: ModelOpt = None,
+    status: StatusOpt = None,
+    type_: TypeOpt = None,
+    limit: LimitOpt = None,
+    format_: FormatOpt = OutputFormat.table,
+    registry: RegistryOpt = None,
+) -> None:
+    """One row per agreement (agency, model, term): signed, first and last listed by ICE, ended and how, status on the date.
+
+    An agreement runs from its application (or signing) to its end: withdrawn, terminated or delisted (no longer on ICE's sheets); an agency listed again later has a second term. Without --ever, the agreements in force or pending at the end of the date (the same ones `as-of` and `stats` count); with --ever, every one, its status on the date `ended` or `not_started` when it was not open. JSON and CSV carry every column (county FIPS, windows, sources).
+
+    Example: icestatus agreements --ever --state ME --format csv
+    """  # noqa: E501 (Typer prints a docstring's lines as they are)
+    from icestatus import agreements as terms_of
+    from icestatus.coverage import Coverage, answer_on
+    from icestatus.output.rows import TERM_COLUMNS, term_rows
+    from icestatus.output.text import limit_lines
+    from icestatus.query import filter_states
+    from icestatus.states import state_name
+
+    out = output_for(format_)
+    date = on or today()
+    reg = open_registry(registry)
+    warn_coverage(reg, date)
+    found = filter_states(terms_of.on_date(reg, terms_of.terms(reg), date, ever=ever), state=state,
+                          models=model or [], statuses=status or [], types=type_ or [])
+    if out.table and not found:
+        place = f" in {state_name(state)}" if state else ""
+        typer.echo(f"No 287(g) agreements{place}" + (" in the registry." if ever else
+                                                     f" in force or pending on {date}."))
+        return
+    rows = term_rows(found[:limit], date)
+    answer = answer_on(Coverage.of(reg), date)
+    caption = "\n".join([_footer(found, ever, answer.pending_unknown is not None), *limit_lines(answer.limits())])
+    if limit is not None and limit < len(found):
+        caption += f"\nshowing the first {limit:,} of {len(found):,} (drop --limit to see all)"
+    where = f" · {state_name(state)}" if state else ""
+    title = (f"287(g) agreements ever recorded, status on {date}" if ever else f"287(g) agreements on {date}") + where
+
+    def view() -> RenderableType:
+        from icestatus.output.views import agreement_terms_table
+
+        return agreement_terms_table(rows, title, caption)
+
+    out.emit(rows, TERM_COLUMNS, view)

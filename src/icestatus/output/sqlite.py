@@ -1,0 +1,276 @@
+"""``icestatus export``: the registry as one SQLite database, for SQL and Datasette.
+
+Built with sqlite-utils (tables from rows, keys, foreign keys, indexes, full-text search)
+into a temporary file beside PATH that is renamed into place when complete
+(``registry.replacing``). Dates are ISO text (``2025-07-18``), booleans 0/1, lists link
+tables (and, where a list is read whole, JSON text). The tables:
+
+* ``agencies`` (``id``) and ``agency_aliases`` (``agency_id`` -> agencies): the agencies,
+  with ``county_fips``; ``agencies_fts`` searches names and aliases.
+* ``agreements`` (``agreement_id``): one row per agreement term (``icestatus
+  agreements --ever``), its status on the date exported; ``agreement_sources``.
+* ``events`` (``id``: the position in the log, the order replay applies them), with the
+  ``agreement_id`` of the term it belongs to (None when replay ignored it);
+  ``event_sources``.
+* ``sources`` (``id``), ``policies`` (``id``) and ``policy_sources``.
+* ``coverage`` (``sheet``): the first and last ICE sheet of each kind.
+* ``export_info``: what was exported, from which registry, as of which date.
+
+``metadata_for`` is the Datasette metadata (titles, descriptions, sources, licence).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from icestatus.agreements import TermOnDate
+from icestatus.errors import IcestatusError
+from icestatus.models import Registry
+from icestatus.output.rows import TERM_COLUMNS, term_rows
+
+INFO_TABLE = "export_info"
+
+TABLE_DESCRIPTIONS: dict[str, str] = {
+    "agencies": "Law-enforcement agencies named in ICE's 287(g) sheets or in a cited news fact; county as ICE "
+                "prints it, county_fips the Census code the build derived from it (null when not known).",
+    "agency_aliases": "Other spellings of an agency's name seen in the sources.",
+    "agreements": "One row per agreement: agency x model x term, from its application (or signing) to its end "
+                  "(withdrawn, terminated, delisted). status is where it stood at the end of the export's date.",
+    "agreement_sources": "The sources of every event of an agreement.",
+    "events": "The event log, in the order replay applies it: each a dated fact about one agreement. A date "
+              "known only to a window has not_before (its start) and date (its end).",
+    "event_sources": "The sources each event cites, in its order.",
+    "sources": "ICE's sheets, news reports, press releases and records the facts cite.",
+    "policies": "State policies on 287(g) agreements (bans, mandates), as sourced facts.",
+    "policy_sources": "The sources each policy cites.",
+    "coverage": "The first and last ICE sheet of each kind in the registry: dates outside them are known only "
+                "from news facts.",
+    INFO_TABLE: "What this database was exported from, and as of which date.",
+}
+
+COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "agreements": {
+        "agreement_id": "department_id:model:term",
+        "term": "1 for the agency's first agreement of this model, 2 for the next, ...",
+        "as_of": "The date status is given for (the export's --on date)",
+        "status": "active, paused, pending (an application), ended, or not_started on as_of",
+        "renewal_pending": "1: in force on as_of with an application of the same model pending (a renewal)",
+        "signed": "The signing date as ICE printed it, after its corrections",
+        "signed_not_before": "When the signing date is known only to a window: its start (signed is its end)",
+        "ice_list": "Which of ICE's lists first_listed and last_listed refer to: participating, or pending "
+                    "for an application never signed",
+        "first_listed": "The first ICE sheet the log records listing it",
+        "last_listed": "The last ICE sheet that listed it (ICE's sheets only, never a news fact)",
+        "ended": "When it ended (window end when ended_not_before is set)",
+        "ended_how": "withdrawn, terminated or delisted (ICE stopped listing it)",
+        "events": "How many events of the log make up this agreement",
+    },
+    "agencies": {"county_fips": "5-digit Census county FIPS code (state + county)"},
+}
+
+LICENSE = ("ICE's sheets are works of the U.S. Government (public domain); each fact cites its sources, whose "
+           "own terms apply to their text")
+SOURCE = "U.S. Immigration and Customs Enforcement, 287(g) participating and pending agencies, plus cited news"
+SOURCE_URL = "https://www.ice.gov/identify-and-arrest/287g"
+
+
+class ExportError(IcestatusError):
+    """The database cannot be written where asked."""
+
+
+def _json(items: Iterable[str]) -> str:
+    return json.dumps(list(items), ensure_ascii=False)
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def is_export(path: Path) -> bool:
+    """Whether *path* is a database this module wrote (so may be replaced)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return con.execute("select 1 from sqlite_master where type = 'table' and name = ?",
+                           (INFO_TABLE,)).fetchone() is not None
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        con.close()
+
+
+def write_database(
+    path: Path, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str]
+) -> dict[str, int]:
+    """Write the database to *path* (atomically); the row count of every table."""
+    from icestatus.registry import replacing
+
+    try:
+        with replacing(path) as tmp:
+            counts = _fill(tmp, registry, terms, on, info)
+    except (OSError, sqlite3.Error) as exc:
+        raise ExportError(f"{path}: cannot write the database ({exc}); nothing was changed") from None
+    return counts
+
+
+def _fill(
+    path: Path, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str]
+) -> dict[str, int]:
+    import sqlite_utils
+
+    db = sqlite_utils.Database(path)
+    try:
+        db.conn.execute("pragma journal_mode = off")  # one writer, a file renamed into place when complete
+        db.conn.execute("pragma synchronous = off")   # fsynced once, by replacing
+        with db.conn:
+            _write_tables(db, registry, terms, on, info)
+        db.table("agencies").enable_fts(["name", "aliases"], fts_version="FTS5", create_triggers=False)
+        db.conn.execute("pragma foreign_keys = on")
+        problems = db.conn.execute("pragma foreign_key_check").fetchall()
+        if problems:  # cannot happen with a checked registry: refuse rather than write a broken file
+            raise ExportError(f"{path}: foreign key check failed: {problems[:3]}")
+        db.vacuum()
+        return {name: db[name].count for name in db.table_names() if not name.startswith("agencies_fts")}
+    finally:
+        db.close()
+
+
+def _write_tables(
+    db: Any, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str]
+) -> None:
+    db[INFO_TABLE].insert_all([{"key": k, "value": v} for k, v in info.items()], pk="key")
+    db["sources"].insert_all(
+        (
+            {
+                "id": s.id, "kind": s.kind.value, "title": s.title, "publisher": s.publisher, "url": s.url,
+                "published": _date(s.published), "sheet": s.sheet.value if s.sheet else None, "half": s.half,
+                "rows": s.rows, "same_as": s.same_as, "suspect": s.suspect, "sha1": s.sha1, "note": s.note,
+            }
+            for s in registry.sources
+        ),
+        pk="id", columns=_columns(published=str, sheet=str, half=str, rows=int, same_as=str, sha1=str,
+                                  url=str, note=str),
+        foreign_keys=[("same_as", "sources", "id")],
+    )
+    db["agencies"].insert_all(
+        (
+            {"id": d.id, "name": d.name, "state": d.state, "type": d.type, "county": d.county,
+             "county_fips": d.county_fips, "aliases": _json(d.aliases)}
+            for d in registry.departments
+        ),
+        pk="id", columns=_columns(type=str, county=str, county_fips=str),
+    )
+    db["agency_aliases"].insert_all(
+        ({"agency_id": d.id, "alias": a} for d in registry.departments for a in d.aliases),
+        pk=("agency_id", "alias"), foreign_keys=[("agency_id", "agencies", "id")],
+        columns={"agency_id": str, "alias": str},
+    )
+    rows = term_rows(terms, on)
+    agreement_columns = [c for c in TERM_COLUMNS if c != "sources"]
+    db["agreements"].insert_all(
+        ({c: r[c] for c in agreement_columns} for r in rows),
+        pk="agreement_id", columns={**dict.fromkeys(agreement_columns, str),
+                                    **_columns(term=int, events=int, renewal_pending=int, moa_pending=int)},
+        foreign_keys=[("department_id", "agencies", "id"), ("first_listed_source", "sources", "id"),
+                      ("last_listed_source", "sources", "id")],
+    )
+    db["agreement_sources"].insert_all(
+        ({"agreement_id": r["agreement_id"], "source_id": s} for r in rows for s in r["sources"]),
+        pk=("agreement_id", "source_id"), columns={"agreement_id": str, "source_id": str},
+        foreign_keys=[("agreement_id", "agreements", "agreement_id"), ("source_id", "sources", "id")],
+    )
+    term_of = {id(ev): r.term.id for r in terms for ev in r.term.events}  # the log's own event objects
+    db["events"].insert_all(
+        (
+            {
+                "id": i, "department_id": e.department_id, "model": e.model.value, "kind": e.kind.value,
+                "date": e.date.isoformat(), "not_before": _date(e.not_before), "signed": _date(e.signed),
+                "moa_url": e.moa_url, "moa_pending": e.moa_pending, "note": e.note,
+                "agreement_id": term_of.get(id(e)), "sources": _json(e.sources),
+            }
+            for i, e in enumerate(registry.events)
+        ),
+        pk="id", columns=_columns(not_before=str, signed=str, moa_url=str, note=str, agreement_id=str),
+        foreign_keys=[("department_id", "agencies", "id"), ("agreement_id", "agreements", "agreement_id")],
+    )
+    _source_links(db, "event", "events", [e.sources for e in registry.events])
+    db["policies"].insert_all(
+        (
+            {"id": i, "state": p.state, "kind": p.kind.value, "date": p.date.isoformat(),
+             "not_before": _date(p.not_before), "summary": p.summary, "sources": _json(p.sources)}
+            for i, p in enumerate(registry.policies)
+        ),
+        pk="id", columns=_columns(id=int, state=str, kind=str, date=str, not_before=str, summary=str, sources=str),
+    )
+    _source_links(db, "policy", "policies", [p.sources for p in registry.policies])
+    db["coverage"].insert_all(
+        (
+            {"sheet": kind.value, "first": c.first.isoformat(), "first_source": c.first_source,
+             "last": c.last.isoformat(), "last_source": c.last_source}
+            for kind, c in registry.coverage.items()
+        ),
+        pk="sheet", columns={"sheet": str, "first": str, "first_source": str, "last": str, "last_source": str},
+        foreign_keys=[("first_source", "sources", "id"), ("last_source", "sources", "id")],
+    )
+    for table, columns in (
+        ("agencies", ("state",)), ("agencies", ("county_fips",)),
+        ("agreements", ("state", "model")), ("agreements", ("status",)), ("agreements", ("signed",)),
+        ("agreements", ("ended",)), ("agreements", ("county_fips",)), ("agreements", ("department_id",)),
+        ("events", ("date",)), ("events", ("department_id", "model")), ("events", ("agreement_id",)),
+        ("events", ("kind",)), ("sources", ("published",)), ("policies", ("state",)),
+        ("agency_aliases", ("agency_id",)), ("agreement_sources", ("source_id",)),
+        ("event_sources", ("source_id",)), ("policy_sources", ("source_id",)),
+    ):
+        db[table].create_index(columns, if_not_exists=True)
+
+
+def _source_links(db: Any, owner: str, table: str, cited: Sequence[Sequence[str]]) -> None:
+    """``<owner>_sources``: (``<owner>_id``, position) -> source_id, for the records of
+    *table* (by position) and the sources each cites (*cited*), in their order."""
+    key = f"{owner}_id"
+    db[f"{owner}_sources"].insert_all(
+        ({key: i, "position": n, "source_id": s} for i, sources in enumerate(cited) for n, s in enumerate(sources)),
+        pk=(key, "position"), columns={key: int, "position": int, "source_id": str},
+        foreign_keys=[(key, table, "id"), ("source_id", "sources", "id")],
+    )
+
+
+def _columns(**types: type) -> dict[str, type]:
+    """Column types sqlite-utils cannot infer from the first rows (a column that is empty
+    there, or empty tables)."""
+    return types
+
+
+def metadata_for(database: str, registry: Registry, on: dt.date) -> dict[str, Any]:
+    """Datasette's metadata for the exported database named *database* (its file's stem)."""
+    tables: dict[str, Any] = {}
+    for name, description in TABLE_DESCRIPTIONS.items():
+        entry: dict[str, Any] = {"description": description}
+        if name in COLUMN_DESCRIPTIONS:
+            entry["columns"] = COLUMN_DESCRIPTIONS[name]
+        tables[name] = entry
+    tables["agencies"]["label_column"] = "name"
+    tables["agencies"]["sort"] = "id"
+    tables["agreements"]["sort"] = "agreement_id"
+    tables["agreements"]["facets"] = ["state", "model", "status", "ended_how"]
+    tables["events"]["facets"] = ["kind", "model"]
+    tables["sources"]["label_column"] = "title"
+    tables["agencies_fts"] = {"hidden": True}
+    return {
+        "title": "icestatus: ICE 287(g) agreements",
+        "description": (
+            f"{registry.title}. Agreements as of {on}: which law-enforcement agencies take part in ICE's 287(g) "
+            "program, on any date, and how each got there, from a dated and sourced event log."
+        ),
+        "license": LICENSE,
+        "source": SOURCE,
+        "source_url": SOURCE_URL,
+        "databases": {database: {"tables": tables}},
+    }
