@@ -177,6 +177,29 @@ def test_captures_go_through_the_rules_of_ices_sheets(tmp_path: Path) -> None:
     assert src.kind is SourceKind.ice_page and src.url is not None and src.url.startswith("https://web.archive.org/")
 
 
+def test_a_later_signing_date_is_a_renewal_an_earlier_one_a_correction(tmp_path: Path) -> None:
+    """A SIGNED that changed to a date after the last list showing the old one is a new
+    signing on that date (a renewed MOA); one that changed to an earlier date is ICE
+    correcting its list, known to the window between the two lists."""
+    before = [("TEXAS", "Harris County Sheriff's Office", "Jail Enforcement", "2008-07-20"),
+              ("ARIZONA", "Pinal County Sheriff's Office", "Jail Enforcement", "2008-03-10")]
+    after = [("TEXAS", "Harris County Sheriff's Office", "Jail Enforcement", "2013-11-04"),
+             ("ARIZONA", "Pinal County Sheriff's Office", "Jail Enforcement", "2012-06-01")]
+    path = transcript(tmp_path, [
+        *capture_rows("20130118070325", CAPTION, "2", "2012-10-16", "on-page caption", before),
+        *capture_rows("20140910162129", CAPTION, "2", "2014-08-13", "on-page caption", after),
+    ])
+    reg = ingest_sheets(empty_registry(), read_rosters(path)).registry
+    harris = [(e.kind, e.date, e.not_before, e.signed) for e in reg.events if e.department_id.startswith("tx-")]
+    assert harris == [(EventKind.signed, D("2008-07-20"), None, None), (EventKind.signed, D("2013-11-04"), None, None)]
+    pinal = [(e.kind, e.date, e.not_before, e.signed) for e in reg.events if e.department_id.startswith("az-")]
+    assert pinal == [(EventKind.signed, D("2008-03-10"), None, None),
+                     (EventKind.corrected, D("2014-08-13"), D("2012-10-16"), D("2012-06-01"))]
+    states = {a.department.state: a for a in replay(reg, D("2014-08-13"))}
+    assert (states["TX"].since, states["TX"].signed) == (D("2013-11-04"), D("2013-11-04"))
+    assert states["AZ"].signed == D("2012-06-01")
+
+
 def test_ingest_takes_captures_like_sheets(tmp_path: Path) -> None:
     """`icestatus ingest` reads the transcription (every capture in it) and the table
     captures; a capture that drops most of the agreements before it is not held as a

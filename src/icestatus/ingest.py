@@ -16,7 +16,8 @@ sheet. The rules are documented in the README ("Keeping the registry up to date"
 * Participating sheet: a listed agreement not in force is ``signed``, dated by SIGNED
   when no earlier sheet contradicts that date, else known to the window since the sheet
   that does (ICE's SIGNED kept in ``signed``); one in force whose SIGNED changed is
-  ``corrected``; a new or changed MOA link is ``moa_linked``; an agreement ICE listed that
+  ``corrected``, or, when the new date lies after the previous sheet, ``signed`` again on
+  that date (a renewal); a new or changed MOA link is ``moa_linked``; an agreement ICE listed that
   is no longer listed is ``delisted``.
 * Pending sheet: a listed application not pending is ``applied``; one ICE listed that is
   no longer listed is ``withdrawn`` (dropped again if a later sheet shows it was signed
@@ -464,6 +465,10 @@ SUSPECT_NOTE = (
     "Held as suspect: this sheet leaves out {left_out} of the {before} agreements ICE listed before; "
     "nothing was recorded on its word (the next sheet confirms or refutes it)."
 )
+RENEWED_NOTE = (
+    "Signed again: earlier lists gave {old}; the new signing date lies after the last list that "
+    "showed the old one ({previous})."
+)
 IMPOSSIBLE_SIGNED_NOTE = "ICE's SIGNED reads {}, after this sheet's date: the signing date is not known."
 
 
@@ -857,11 +862,20 @@ class _Log:
                     dropped.append(gone)  # it left the pending list because it was signed
                 continue
             if signed is not None and ag.signed not in possible:
-                out.append(Event(
-                    department_id=dept_id, model=model, kind=EventKind.corrected, date=date,
-                    not_before=window, signed=signed, sources=(sid,),
-                    note=f"Earlier sheets gave {ag.signed}.",
-                ))
+                if previous is not None and signed > previous and signed > ag.signed:
+                    # The new date lies after the last sheet that showed the old one: the
+                    # agreement was signed again since (a renewed MOA), not corrected.
+                    out.append(Event(
+                        department_id=dept_id, model=model, kind=EventKind.signed, date=signed,
+                        sources=(sid,), note=RENEWED_NOTE.format(old=ag.signed, previous=previous),
+                        moa_pending=item.moa_url is None and item.moa_pending,
+                    ))
+                else:
+                    out.append(Event(
+                        department_id=dept_id, model=model, kind=EventKind.corrected, date=date,
+                        not_before=window, signed=signed, sources=(sid,),
+                        note=f"Earlier sheets gave {ag.signed}.",
+                    ))
             if item.moa_url is not None and item.moa_url != ag.moa_url:
                 out.append(Event(
                     department_id=dept_id, model=model, kind=EventKind.moa_linked, date=date,
