@@ -440,3 +440,9 @@ def test_coverage_gaps_are_those_of_the_captures(history_dir: Path, bundled: Reg
     unkept = [s for s in bundled.sources if s.kind is SourceKind.ice_page and s.sha1 is None]
     assert unkept and all(s.same_as and s.same_as.startswith("wayback-20") for s in unkept)
     assert not {s.id for s in unkept} & {sid for e in bundled.events for sid in e.sources}
+
+
+@pytest.mark.shared
+def test_wide_tables_cite_the_capture(history_dir: Path) -> None:
+    out = CliRunner().invoke(app, ["as-of", "2013-01-01", "--state", "AZ"], env={"COLUMNS": "160"}).stdout
+    assert "ICE page wayback-20110220090259" in out  # Arizona DOC's signing, on the first capture

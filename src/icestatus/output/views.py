@@ -97,6 +97,8 @@ def source_label(sources: Mapping[str, Source], source_id: str) -> str:
         return source_id
     if src.kind.value == "ice_sheet":
         return f"ICE sheet {src.published}" + (f" {src.half}" if src.half else "")
+    if src.kind.value == "ice_page":
+        return f"ICE page {src.id}"  # the capture: wayback-<its time>
     return f"{src.publisher}" + (f" {src.published}" if src.published else "")
 
 
