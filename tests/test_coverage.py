@@ -105,8 +105,13 @@ class TestCoverage:
         assert answer_on(cov, d("2025-06-10")).pending_unknown is None
         assert answer_on(cov, d("2025-06-27")).pending_unknown is None  # 7 days after the last
         assert "2025-06-20, 8 days before 2025-06-28" in (answer_on(cov, d("2025-06-28")).pending_unknown or "")
-        # a registry without pending sheets claims nothing about them
-        assert answer_on(Coverage.of(registry_of([])), d("2025-06-28")).pending_unknown is None
+        # a registry of ICE's participating sheets without a pending one, or an empty one, cannot count
+        # applications: unknown, never 0 (review F1); applications reported by the news rest on those reports
+        no_pending = registry_of([ev("tx-a", "signed", "2020-06-08")], sources=(SOURCE, *SHEETS[:2]))
+        for reg in (no_pending, registry_of([], sources=())):
+            assert "holds no pending list" in (answer_on(Coverage.of(reg), d("2025-03-02")).pending_unknown or "")
+        news = registry_of([ev("tx-c", "applied", "2025-06-01")], sources=(SOURCE, *SHEETS[:2]))
+        assert answer_on(Coverage.of(news), d("2025-06-28")).pending_unknown is None
 
     def test_unknown_pending_applications_are_left_out(self) -> None:
         reg = small()
@@ -223,6 +228,27 @@ class TestAnswersCarryTheirDate:
                             for r in rows)
         out, _ = run(runner, "as-of", "2025-05-01", "-r", str(path), COLUMNS="200")
         assert "0 pending" not in out and "pending unknown" in out
+
+    def test_no_pending_list_is_pending_unknown_not_zero(self, runner: CliRunner, tmp_path: Path) -> None:
+        """Review F1: a registry of participating sheets only (what `update` makes from a page that links
+        no pending sheet), and an empty `init` registry, say pending unknown wherever a count is shown."""
+        reg = registry_of([ev("tx-a", "signed", "2020-06-08", sources=("ice-participating-2025-03-01",))],
+                          sources=(SOURCE, *SHEETS[:5]))
+        path = write(reg, tmp_path / "participating.json")
+        env = {"ICESTATUS_TODAY": "2025-04-12", "COLUMNS": "200"}
+        out, _ = run(runner, "list", "--state", "TX", "-r", str(path), **env)
+        assert "pending unknown" in out and "0 pending" not in out
+        assert "Pending unknown: this registry holds no pending list" in out
+        doc = json.loads(run(runner, "stats", "-r", str(path), "--format", "json", **env)[0])
+        assert doc["total"]["pending"] is None and "holds no pending list" in doc["pending_unknown"]
+        rows = json.loads(run(runner, "list", "-r", str(path), "--format", "json", **env)[0])
+        assert rows and all("holds no pending list" in r["pending_unknown"] for r in rows)
+        rows = list(csv.DictReader(io.StringIO(run(runner, "trend", "-r", str(path), "--format", "csv", **env)[0])))
+        assert rows and {r["pending"] for r in rows} == {""}
+        empty = tmp_path / "empty.json"
+        run(runner, "init", str(empty))
+        out, _ = run(runner, "list", "-r", str(empty), **env)
+        assert out.startswith("No 287(g) agreements in force on 2025-04-12 (pending unknown).")
 
     def test_moa_missing_days_never_exceed_the_gap_to_the_last_sheet(self, runner: CliRunner) -> None:
         today = self.LAST + dt.timedelta(days=198)
