@@ -19,6 +19,10 @@ Cases and targets (medians on the reference 2-core machine):
 
 * ``startup-list``: ``icestatus list --state ME --format json`` on the bundled registry,
   <= 1.5x the floor ``python -c "import typer, rich.table, pydantic, json; json.load(...)"``.
+* ``startup-history``, ``startup-history-typo``, ``startup-search``: ``icestatus history
+  "Harris County GA"``, ``history Rensalear`` (a typo) and ``search "nassau county"``
+  (``--format json``) on the bundled registry, each <= 1.2x ``list --state ME`` run
+  alternately with it (issue 15).
 * ``startup-help``: ``icestatus --help`` <= 1.3x ``python -c "import typer"``.
 * ``asof-100k``, ``asof-1m``: ``icestatus as-of <last day> --format json``; 1M < 3 s and
   < 1 GB peak memory; ``asof-ratio`` 1M/100k <= 12 (linear).
@@ -53,6 +57,11 @@ REPO = HERE.parent
 GB = 1_000_000_000  # targets say "1 GB": 10^9 bytes, the stricter reading
 ASOF_DATE = "2025-10-31"  # make_registry's last day: as-of replays every event
 TREND_FROM, TREND_TO = "2023-10-31", "2025-10-31"
+LOOKUP_CASES = (
+    ("startup-history", ["history", "Harris County GA", "--format", "json"]),
+    ("startup-history-typo", ["history", "Rensalear", "--format", "json"]),
+    ("startup-search", ["search", "nassau county", "--format", "json"]),
+)
 
 
 @dataclasses.dataclass
@@ -253,6 +262,13 @@ def suite(args: argparse.Namespace) -> list[Row]:
         ratio = listed.median / floor.median if listed.returncode == 0 else None
         rows.append(Row("startup-list", "icestatus list --state ME --format json", listed, "<= 1.5x floor", ratio,
                         judged(ratio is not None and ratio <= 1.5)))
+        # Finding an agency by name (issue 15): within 1.2x of `list --state ME`, each pair run
+        # alternately. A plain name, a typo (the edit-distance path), and `search`.
+        for case, argv in LOOKUP_CASES:
+            base, looked = measure_pair([exe, "list", "--state", "ME", "--format", "json"], [exe, *argv], runs, env=env)
+            ratio = looked.median / base.median if looked.returncode == 0 and base.returncode == 0 else None
+            rows.append(Row(case, f"icestatus {' '.join(argv)} / list --state ME", looked, "<= 1.2x list", ratio,
+                            judged(ratio is not None and ratio <= 1.2)))
         typer_floor, helped = measure_pair([py, "-c", "import typer"], [exe, "--help"], runs, env=env)
         rows.append(Row("floor-help", "python -c 'import typer'", typer_floor))
         ratio = helped.median / typer_floor.median if helped.returncode == 0 else None

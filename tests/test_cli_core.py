@@ -93,9 +93,19 @@ class TestFormats:
         applied = doc["events"][0]  # type: ignore[call-overload]
         assert (applied["kind"], applied["not_before"], applied["date"]) == ("applied", "2025-04-02", "2025-04-08")
 
-    def test_history_has_no_csv_form(self, runner: CliRunner) -> None:
-        _, err = run(runner, "history", "wells", "-r", CURATED, "-f", "csv", code=2)
-        assert err == "icestatus: error: this command has no CSV form; use --format json or table\n"
+    def test_history_csv_is_one_row_per_event(self, runner: CliRunner) -> None:
+        # Was: "this command has no CSV form" although --help listed csv (issue 15).
+        import csv
+        import io
+
+        out, _ = run(runner, "history", "wells", "-r", CURATED, "-f", "csv")
+        rows = list(csv.DictReader(io.StringIO(out)))
+        events = as_json(runner, "history", "wells", "-r", CURATED)["events"]  # type: ignore[index]
+        assert [(r["date"], r["event"], r["model"]) for r in rows] == [
+            (e["date"], e["kind"], e["model"]) for e in events]  # type: ignore[attr-defined]
+        assert {r["department_id"] for r in rows} == {"me-wells-police-department"}
+        out, _ = run(runner, "history", "wells", "-f", "csv")  # the bundled registry gives the county
+        assert {r["county"] for r in csv.DictReader(io.StringIO(out))} == {"York County"}
 
 
 class TestFilters:
@@ -136,7 +146,9 @@ class TestMessages:
 
 class TestErrors:
     @pytest.mark.parametrize(("args", "code", "message"), [
-        (["as-of", "2025-13-01"], 2, "icestatus: error: bad date '2025-13-01': use YYYY-MM-DD, e.g. 2025-05-01\n"),
+        (["as-of", "2025-13-01"], 2, "icestatus: error: bad date '2025-13-01': there is no month 13 (months run 01 to 12)\n"),
+        (["as-of", "2025-02-30"], 2, "icestatus: error: bad date '2025-02-30': no such day (February 2025 has 28 days)\n"),
+        (["as-of", "May 1"], 2, "icestatus: error: bad date 'May 1': use YYYY-MM-DD (e.g. 2025-05-01), today or yesterday\n"),
         (["list", "--state", "Atlantis"], 2, "icestatus: error: unknown state 'Atlantis': give a USPS code (ME) or a name (Maine)\n"),
         (["history", "zzyzx qqq"], 1, "icestatus: error: no agency matches 'zzyzx qqq'; see `icestatus list` for names\n"),
     ])

@@ -122,7 +122,7 @@ class TestLimit:
 
     def test_limit_must_be_positive(self, runner: CliRunner) -> None:
         result = runner.invoke(app, ["list", "--limit", "0"])
-        assert result.exit_code == 2 and "Invalid value for '--limit'" in result.stderr
+        assert result.exit_code == 2 and "bad --limit '0': give a whole number, 1 or more" in result.stderr
 
 
 class TestPager:

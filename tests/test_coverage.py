@@ -342,7 +342,9 @@ class TestInfo:
     def test_table_at_80_columns(self, runner: CliRunner) -> None:
         last = last_sheet(BUNDLED, "participating")
         out, _ = run(runner, "info", COLUMNS="80", ICESTATUS_TODAY=(last + dt.timedelta(days=2)).isoformat())
-        assert out.splitlines()[0].split() == ["Registry", str(bundled_registry_path())]
+        # the path may wrap at 80 columns: its length depends on where icestatus is installed
+        assert out.splitlines()[0].split()[0] == "Registry"
+        assert "".join(out.split()).startswith("Registry" + "".join(str(bundled_registry_path()).split()))
         assert f"ICE's latest participating list is of {last}, 2 days before today" in out
         assert any(line.split()[:3] == ["participating", min(
             str(s.published) for s in BUNDLED.sources if s.sheet is SheetKind.participating), str(last)]

@@ -84,7 +84,7 @@ class TestMoaCommand:
 
     def test_bad_date(self, runner: CliRunner, tmp_path: Path) -> None:
         _, err = run(runner, "moa", "--on", "July", "-r", str(sample(tmp_path)), code=2)
-        assert err == "icestatus: error: bad --on date 'July': use YYYY-MM-DD, e.g. 2025-05-01\n"
+        assert err == "icestatus: error: bad --on date 'July': use YYYY-MM-DD (e.g. 2025-05-01), today or yesterday\n"
 
     def test_days_are_not_counted_before_the_signing(self) -> None:
         reg = registry_of([ev("tn-grundy-county-sheriffs-office", "signed", "2025-07-09", signed="5025-07-07", moa_pending=True)])

@@ -7,8 +7,9 @@ import pytest
 from builders import d, dept, ev, registry_of
 from icestatus.enums import Model, Status
 from icestatus.errors import UsageError
+from icestatus.match import AmbiguousMatchError, NoMatchError, find_department
 from icestatus.names import department_id, normalize_name
-from icestatus.query import AmbiguousMatchError, NoMatchError, filter_states, find_department
+from icestatus.query import filter_states
 from icestatus.replay import replay
 from icestatus.states import code_for_sheet_name, parse_state, state_name
 

@@ -51,6 +51,41 @@ class Status(str, Enum):
     active = "active"
     paused = "paused"
     pending = "pending"
+    ended = "ended"  # terminated, delisted, or (an application) withdrawn: the event says which
+
+
+# What people call each model (``--model jail``): the tables print the short names.
+MODEL_ALIASES: dict[str, Model] = {
+    "task force": Model.task_force, "tfm": Model.task_force, "task force model": Model.task_force,
+    "jail": Model.jail_enforcement, "jem": Model.jail_enforcement, "jail enforcement": Model.jail_enforcement,
+    "jail enforcement model": Model.jail_enforcement,
+    "warrant": Model.warrant_service, "wso": Model.warrant_service, "warrant service": Model.warrant_service,
+    "warrant service officer": Model.warrant_service,
+}
+
+
+def parse_model(text: str) -> Model:
+    """The model *text* names: ``task_force``, ``task-force``, ``Task Force``, ``tfm``, ``jail``,
+    ``wso``, ... in any case. Raises UsageError listing the valid names."""
+    from icestatus.errors import UsageError
+
+    key = " ".join(text.replace("_", " ").replace("-", " ").casefold().split())
+    for m in Model:
+        if key == m.value.replace("_", " "):
+            return m
+    if key in MODEL_ALIASES:
+        return MODEL_ALIASES[key]
+    valid = "; ".join(
+        f"{m.value} ({', '.join(dict.fromkeys([MODEL_SHORT_NAMES[m], *short]))})"
+        for m in Model
+        for short in [[k for k, v in MODEL_ALIASES.items() if v is m and " " not in k]]
+    )
+    raise UsageError(f"unknown model {text!r}: use one of {valid}")
+
+
+MODEL_SHORT_NAMES: dict[Model, str] = {
+    Model.task_force: "task force", Model.jail_enforcement: "jail", Model.warrant_service: "warrant",
+}
 
 
 class TermStatus(str, Enum):

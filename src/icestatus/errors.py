@@ -11,6 +11,7 @@ class ExitCode(IntEnum):
     USAGE = 2       # bad usage: unknown state, bad date, ambiguous name, unknown option
     LOCKED = 3      # another icestatus process holds the registry lock
     NETWORK = 4     # ICE's site (or the network) failed or sent what is not a sheet
+    OUTPUT = 74     # the answer could not be written: stdout closed, disk full (EX_IOERR)
     BUG = 70        # an unexpected error: a bug in icestatus (EX_SOFTWARE)
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 

@@ -22,7 +22,7 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -108,18 +108,24 @@ class Projection(NamedTuple):
         return cls({}, {})
 
 
+# An agreement (or application) that ended and has not come back: the event that ended
+# it, and the agreement as it stood (None for a withdrawn application).
+Ended = dict[AgreementKey, tuple[Event, "Agreement | None"]]
+
+
 def fold(
     events: tuple[Event, ...] | list[Event],
     as_of: dt.date | None = None,
     *,
     into: Projection | None = None,
     rejected: Rejected | None = None,
+    ended: Ended | None = None,
 ) -> Projection:
     """Agreements in force and open applications after the events dated <= *as_of*.
 
     *into*: the projection of an earlier fold to continue from, updated in place
     (``reports.trend`` folds the log slice by slice, in one pass). *rejected*: see
-    ``Rejected``.
+    ``Rejected``. *ended*: filled with the agreements that ended (``Ended``).
     """
     projection = into if into is not None else Projection.empty()
     agreements, applications = projection
@@ -130,11 +136,18 @@ def fold(
         kind = ev.kind
         if kind is _APPLIED:
             applications[key] = ev
+            if ended is not None:
+                ended.pop(key, None)
         elif kind is _WITHDRAWN:
-            if applications.pop(key, None) is None and rejected is not None:
-                rejected(ev, "withdrawn, but no application is pending")
+            if applications.pop(key, None) is None:
+                if rejected is not None:
+                    rejected(ev, "withdrawn, but no application is pending")
+            elif ended is not None and key not in agreements:
+                ended[key] = (ev, None)
         elif kind is _SIGNED:
             applications.pop(key, None)
+            if ended is not None:
+                ended.pop(key, None)
             ag = agreements.get(key)
             if ag is None:
                 agreements[key] = Agreement(ev)
@@ -162,24 +175,39 @@ def fold(
                 ag.set_status_event(ev)
             elif rejected is not None:
                 rejected(ev, f"{kind.value}, but {'no agreement is in force' if ag is None else otherwise}")
-        elif kind is _TERMINATED or kind is _DELISTED:  # noqa: SIM102 (one branch per kind)
-            if agreements.pop(key, None) is None and rejected is not None:
-                rejected(ev, f"{kind.value}, but no agreement is in force")
+        elif kind is _TERMINATED or kind is _DELISTED:
+            gone = agreements.pop(key, None)
+            if gone is None:
+                if rejected is not None:
+                    rejected(ev, f"{kind.value}, but no agreement is in force")
+            elif ended is not None and key not in applications:
+                ended[key] = (ev, gone)
     return projection
 
 
-def replay(registry: Registry, as_of: dt.date | None = None) -> list[AgreementState]:
+def replay(registry: Registry, as_of: dt.date | None = None, *, with_ended: bool = False) -> list[AgreementState]:
     """The agreements in force (active or paused) and pending at the end of *as_of*
-    (``None``: after every event), sorted by state, agency name and model."""
-    agreements, applications = fold(registry.events, as_of)
-    if not agreements and not applications:
+    (``None``: after every event), sorted by state, agency name and model; *with_ended*:
+    and those that had ended by then (status ``ended``: when and how in ``since`` and
+    ``event``)."""
+    return replay_events(registry.events, registry.departments, as_of, with_ended=with_ended)
+
+
+def replay_events(
+    events: tuple[Event, ...] | list[Event], departments: Iterable[Department], as_of: dt.date | None = None,
+    *, with_ended: bool = False,
+) -> list[AgreementState]:
+    """``replay`` of some events only (one agency's, say), their agencies among *departments*."""
+    ended: Ended | None = {} if with_ended else None
+    agreements, applications = fold(events, as_of, ended=ended)
+    if not agreements and not applications and not ended:
         return []
-    departments = {d.id: d for d in registry.departments}
+    by_id = {d.id: d for d in departments}
     out: list[AgreementState] = []
     for (dept_id, model), ag in agreements.items():
         out.append(
             AgreementState(
-                department=departments[dept_id], model=model, status=ag.status,
+                department=by_id[dept_id], model=model, status=ag.status,
                 since=ag.since, since_not_before=ag.since_not_before, signed=ag.signed,
                 event=ag.event, moa_url=ag.moa_url, moa_pending=ag.moa_pending,
             )
@@ -187,8 +215,16 @@ def replay(registry: Registry, as_of: dt.date | None = None) -> list[AgreementSt
     for (dept_id, model), ev in applications.items():
         out.append(
             AgreementState(
-                department=departments[dept_id], model=model, status=Status.pending,
+                department=by_id[dept_id], model=model, status=Status.pending,
                 since=ev.date, since_not_before=ev.not_before, signed=None, event=ev,
+            )
+        )
+    for (dept_id, model), (ev, gone) in (ended or {}).items():
+        out.append(
+            AgreementState(
+                department=by_id[dept_id], model=model, status=Status.ended,
+                since=ev.date, since_not_before=ev.not_before, signed=gone.signed if gone else None,
+                event=ev, moa_url=gone.moa_url if gone else None, moa_pending=gone.moa_pending if gone else False,
             )
         )
     out.sort(key=_order)

@@ -192,12 +192,14 @@ def diff(
                 add(ChangeKind.transient, key, took_effect[-1], shown, None)
 
     model_set = set(models)
-    type_set = {t.casefold().strip() for t in types}
+    from icestatus.query import agency_type  # "Counties", "county" and ICE's "Muncipality" alike
+
+    type_set = {agency_type(t) for t in types}
     changes = [
         c for c in changes
         if (state is None or c.department.state == state)
         and (not model_set or c.model in model_set)
-        and (not type_set or (c.department.type or "").casefold() in type_set)
+        and (not type_set or agency_type(c.department.type) in type_set)
         and (source is None or source in c.event.sources)
     ]
     changes.sort(key=lambda c: (_CHANGE_ORDER[c.kind], c.event.date, c.department.state,

@@ -19,10 +19,11 @@ from icestatus.cli import update
 from icestatus.cli import info
 from icestatus.cli import agreements
 from icestatus.cli import export
+from icestatus.cli import help
 # isort: on
 from icestatus.cli.app import app
 
-COMMAND_MODULES = (query, ingest, moa, reports, update, info, agreements, export)
+COMMAND_MODULES = (query, ingest, moa, reports, update, info, agreements, export, help)
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 

@@ -2,28 +2,19 @@
 registry as a SQLite database for SQL and Datasette.
 
 ``agreements`` runs load -> terms (``icestatus.agreements``) -> their status on a date ->
-filter (``query.filter_states``) -> render (``output.rows.term_rows``); ``export`` writes
+filter (``cli.options.Filters``, ``query.AgreementFilter``) -> render (``output.rows.term_rows``); ``export`` writes
 the same rows, and every record of the registry, with ``output.sqlite``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from icestatus.cli.app import app, open_registry, output_for, warn_coverage
-from icestatus.cli.options import (
-    FormatOpt,
-    LimitOpt,
-    ModelOpt,
-    OnOpt,
-    RegistryOpt,
-    StateOpt,
-    StatusOpt,
-    TypeOpt,
-    today,
-)
+from icestatus.cli.options import Filters, FormatOpt, LimitOpt, OnOpt, RegistryOpt, today, with_filters
 from icestatus.enums import OutputFormat
 
 if TYPE_CHECKING:
@@ -59,17 +50,16 @@ def _footer(rows: list[TermOnDate], ever: bool, pending_unknown: bool) -> str:
 
 
 @app.command()
+@with_filters(("limit", LimitOpt, None), ("format_", FormatOpt, OutputFormat.table), ("registry", RegistryOpt, None))
 def agreements(
     on: OnOpt = None,
     ever: Annotated[bool, typer.Option(
         "--ever", help="Every agreement the registry knows, also those ended or not yet begun on the date.")] = False,
-    state: StateOpt = None,
-    model: ModelOpt = None,
-    status: StatusOpt = None,
-    type_: TypeOpt = None,
-    limit: LimitOpt = None,
-    format_: FormatOpt = OutputFormat.table,
-    registry: RegistryOpt = None,
+    *,
+    filters: Filters,
+    limit: int | None = None,
+    format_: OutputFormat = OutputFormat.table,
+    registry: Path | None = None,
 ) -> None:
     """One row per agreement (agency, model, term): signed, first and last listed by ICE, ended and how, status on the date.
 
@@ -81,17 +71,16 @@ def agreements(
     from icestatus.coverage import Coverage, answer_on
     from icestatus.output.rows import TERM_COLUMNS, term_rows
     from icestatus.output.text import limit_lines
-    from icestatus.query import filter_states
     from icestatus.states import state_name
 
     out = output_for(format_)
     date = on or today()
     reg = open_registry(registry)
+    flt = filters.resolve(reg)
     warn_coverage(reg, date)
-    found = filter_states(terms_of.on_date(reg, terms_of.terms(reg), date, ever=ever), state=state,
-                          models=model or [], statuses=status or [], types=type_ or [])
+    found = flt.keep(terms_of.on_date(reg, terms_of.terms(reg), date, ever=ever))
     if out.table and not found:
-        place = f" in {state_name(state)}" if state else ""
+        place = " in " + " or ".join(state_name(s) for s in filters.states) if filters.states else ""
         typer.echo(f"No 287(g) agreements{place}" + (" in the registry." if ever else
                                                      f" in force or pending on {date}."))
         return
@@ -100,7 +89,8 @@ def agreements(
     caption = "\n".join([_footer(found, ever, answer.pending_unknown is not None), *limit_lines(answer.limits())])
     if limit is not None and limit < len(found):
         caption += f"\nshowing the first {limit:,} of {len(found):,} (drop --limit to see all)"
-    where = f" · {state_name(state)}" if state else ""
+    described = filters.describe()
+    where = f" · {described}" if described else ""
     title = (f"287(g) agreements ever recorded, status on {date}" if ever else f"287(g) agreements on {date}") + where
 
     def view() -> RenderableType:

@@ -9,14 +9,17 @@ inside functions, so that ``icestatus --help`` pays for none of them.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.core
 from typer.core import TyperGroup
 
 from icestatus.enums import OutputFormat
@@ -55,13 +58,42 @@ def say(message: str) -> None:
     typer.echo(inert(message), err=True)
 
 
+# Why writing the answer failed, for the one-line error (errno -> words).
+_OUTPUT_ERRORS = {
+    errno.EPIPE: "standard output was closed before the answer was written (by `head`, say)",
+    errno.ENOSPC: "no space left on the device standard output goes to",
+    errno.EDQUOT: "disk quota exceeded on the device standard output goes to",
+    errno.EFBIG: "the file standard output goes to is too large",
+    errno.EIO: "input/output error writing standard output",
+}
+
+
+def _output_failed(exc: OSError) -> None:
+    """One line and ExitCode.OUTPUT for an answer that could not be written; stdout is
+    pointed at /dev/null so that Python's own flush at exit does not fail again."""
+    with suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    _error_line(f"cannot write the answer: {_OUTPUT_ERRORS[exc.errno or 0]}")
+    raise typer.Exit(int(ExitCode.OUTPUT)) from None
+
+
 class IcestatusGroup(TyperGroup):
     """The error boundary: expected errors become one line and an exit code;
-    anything else is a bug, reported as such (traceback with ICESTATUS_DEBUG=1)."""
+    anything else is a bug, reported as such (traceback with ICESTATUS_DEBUG=1).
+    Also where the help speaks in words (``help_in_words``)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is not None:
+            help_in_words(cmd)
+        return cmd
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk shows here, inside the boundary
+            return result
         except IcestatusError as exc:
             _error_line(str(exc))
             raise typer.Exit(int(exc.exit_code)) from None
@@ -70,14 +102,68 @@ class IcestatusGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("icestatus: interrupted", err=True)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except OSError as exc:
+            # Writing stdout: the registry's own reads and writes turn theirs into RegistryError.
+            if exc.errno in _OUTPUT_ERRORS and exc.filename is None:
+                _output_failed(exc)
+            if os.environ.get(ENV_DEBUG):
+                raise
+            _bug(exc)
         except Exception as exc:
             if os.environ.get(ENV_DEBUG):
                 raise
-            _error_line(
-                f"unexpected {type(exc).__name__}: {exc}. This is a bug in icestatus; "
-                f"run again with {ENV_DEBUG}=1 to see the traceback and report it"
-            )
-            raise typer.Exit(int(ExitCode.BUG)) from None
+            _bug(exc)
+
+
+def _bug(exc: Exception) -> None:
+    _error_line(
+        f"unexpected {type(exc).__name__}: {exc}. This is a bug in icestatus; "
+        f"run again with {ENV_DEBUG}=1 to see the traceback and report it"
+    )
+    raise typer.Exit(int(ExitCode.BUG)) from None
+
+
+# ---------------------------------------------------------------- help in words
+
+# Placeholders of options whose values are not a fixed choice, by parameter name.
+_PLACEHOLDERS = {
+    "state": "STATE", "registry": "FILE", "on": "DATE", "from_": "DATE", "to": "DATE", "published": "DATE",
+    "source": "SOURCE_ID", "limit": "N", "type_": "TYPE", "county": "COUNTY", "model": "MODEL",
+}
+
+
+def help_in_words(cmd: Any) -> None:
+    """Make *cmd*'s help speak in words, once: placeholders ``STATE``, ``DATE``, ``N``,
+    ``FILE`` or the choices (``table|json|csv``), never a Python type (``<str>``,
+    ``<list[Path]>``, ``<int range>``); arguments by their name alone (``FILE...``); and the
+    command's summary in ``icestatus --help`` its whole first sentence, never cut."""
+    if getattr(cmd, "_icestatus_words", False):
+        return
+    cmd._icestatus_words = True
+    if cmd.help and not cmd.short_help:
+        first = cmd.help.split("\n\n", 1)[0]
+        cmd.short_help = " ".join(first.split())
+    for param in getattr(cmd, "params", ()):
+        if isinstance(param, typer.core.TyperArgument):
+            _argument_in_words(param)
+        elif not getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = _placeholder(param)
+
+
+def _placeholder(param: Any) -> str:
+    choices = getattr(param.type_descriptor, "choices", None) if param.type_descriptor.is_choice else None
+    if choices:
+        return "|".join(str(getattr(c, "value", c)) for c in choices)
+    return _PLACEHOLDERS.get(param.name, str(param.name).upper().replace("-", "_"))
+
+
+def _argument_in_words(param: Any) -> None:
+    name = (param.metavar or str(param.name).upper()).removesuffix("...")
+    many = param.nargs != 1
+    shown = name + ("..." if many else "")
+    param.metavar = shown
+    param.display_type_rich = lambda ctx: None
+    param._usage_display_name = lambda: shown if param.required else f"[{shown}]"
 
 
 app = typer.Typer(

@@ -196,7 +196,7 @@ def record(
     --source-url https://www.mainepublic.org/... --source-title "Wells pauses agreement with ICE" -r my-registry.json
     """
     from icestatus.curate import SourceFacts, record_event
-    from icestatus.query import find_department
+    from icestatus.match import find_department
     from icestatus.registry import load_registry, registry_lock, save_registry
 
     facts = SourceFacts(url=source_url, title=source_title, publisher=source_publisher, kind=source_kind,

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from icestatus.agreements import TermOnDate
     from icestatus.coverage import Answer
     from icestatus.ingest import IngestResult
+    from icestatus.match import Candidate
     from icestatus.models import Department, Event, Source
+    from icestatus.query import Standing
     from icestatus.registry import Problem, RegistryInUse
     from icestatus.replay import AgreementState
     from icestatus.reports import Change, RegistryInfo, SourceUse, StateRow, Tally, TrendCover, TrendPoint
@@ -150,15 +152,69 @@ def event_row(ev: Event, sources: Mapping[str, Source]) -> Row:
     }
 
 
-def history_document(
-    dept: Department, events: Iterable[Event], sources: Mapping[str, Source], also: Iterable[Department]
-) -> Row:
-    """``history``'s JSON: the agency, its events with their sources, weaker matches."""
+def standing_row(st: Standing, data_date: dt.date | None) -> Row:
+    """Where one agency stands on a date: each agreement in force, pending or ended."""
+    from icestatus.output.text import standing_text
+
     return {
-        "department": department_row(dept),
-        "events": [event_row(e, sources) for e in events],
-        "also_matched": [department_row(d) for d in also],
+        "date": st.date.isoformat(), "data_through": _iso(data_date), "status": st.status,
+        "summary": standing_text(st),
+        "agreements": [
+            {"model": a.model.value, "status": a.status.value, "since": a.since.isoformat(),
+             "since_not_before": _iso(a.since_not_before), "approximate": a.approximate,
+             "event": a.event.kind.value, "source": a.event.sources[0]}
+            for a in st.agreements
+        ],
     }
+
+
+def history_document(
+    dept: Department, events: Iterable[Event], sources: Mapping[str, Source], also: Iterable[Department],
+    standing: Standing | None = None, data_date: dt.date | None = None,
+) -> Row:
+    """``history``'s JSON: the agency, where it stands, its events with their sources,
+    close runners-up of the name asked."""
+    doc: Row = {"department": department_row(dept)}
+    if standing is not None:
+        doc["standing"] = standing_row(standing, data_date)
+    doc["events"] = [event_row(e, sources) for e in events]
+    doc["also_matched"] = [department_row(d) for d in also]
+    return doc
+
+
+HISTORY_COLUMNS = (
+    *AGENCY_COLUMNS, "date", "not_before", "event", "model", "source", "sources", "signed", "moa_url", "note",
+)
+
+
+def history_rows(dept: Department, events: Iterable[Event]) -> list[Row]:
+    """``history --format csv``: one row per event, the agency's columns first."""
+    return [
+        {**agency_fields(dept), "date": e.date.isoformat(), "not_before": _iso(e.not_before),
+         "event": e.kind.value, "model": e.model.value, "source": e.sources[0], "sources": list(e.sources),
+         "signed": _iso(e.signed), "moa_url": e.moa_url, "note": e.note}
+        for e in events
+    ]
+
+
+# ---------------------------------------------------------------- search
+
+SEARCH_COLUMNS = ("rank", "score", *AGENCY_COLUMNS, "status", "standing", "matched", "aliases")
+
+
+def search_rows(candidates: Sequence[Candidate], standings: Mapping[str, Standing]) -> list[Row]:
+    """The JSON/CSV contract of ``search``: one object per matching agency, best first."""
+    from icestatus.output.text import standing_text
+
+    out = []
+    for rank, c in enumerate(candidates, 1):
+        st = standings[c.department.id]
+        out.append({
+            "rank": rank, "score": round(c.score, 3), **agency_fields(c.department),
+            "status": st.status, "standing": standing_text(st), "matched": c.spelling,
+            "aliases": list(c.department.aliases),
+        })
+    return out
 
 
 # ---------------------------------------------------------------- diff

@@ -10,16 +10,17 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from icestatus.enums import Model
+from icestatus.enums import MODEL_SHORT_NAMES
 
 if TYPE_CHECKING:
     from icestatus.coverage import Basis
+    from icestatus.query import Standing
 
 # C0/C1 controls, DEL, bidi embeddings/overrides/isolates, line/paragraph separators.
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 TABLE_CELL_MAX = 120
 
-MODEL_SHORT = {Model.task_force: "task force", Model.jail_enforcement: "jail", Model.warrant_service: "warrant"}
+MODEL_SHORT = MODEL_SHORT_NAMES
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -47,6 +48,35 @@ def fmt_date(date: Any, not_before: Any = None) -> str:
 def empty_message(what: str, place: str, date: object) -> str:
     """``No 287(g) agreements in force in Maine on 2026-11-23.`` (*place*: `` in Maine`` or empty)."""
     return f"No 287(g) agreements {what}{place} on {date}."
+
+
+def standing_text(st: Standing, *, short: bool = False) -> str:
+    """Where an agency stands: ``active: task force since 2025-04-02, jail since
+    ~2025-03-06``; ``ended: task force terminated 2025-10-21``; ``no 287(g) agreement or
+    application yet``. *short*: ``active (task force, jail)``, ``ended 2025-10-21``."""
+    groups: dict[str, list[str]] = {}
+    for a in st.agreements:
+        status = a.status.value
+        if short:
+            part = str(a.since) if status == "ended" else MODEL_SHORT[a.model]
+        elif status == "ended":
+            part = f"{MODEL_SHORT[a.model]} {a.event.kind.value} {fmt_date(a.since, a.since_not_before)}"
+        else:
+            part = f"{MODEL_SHORT[a.model]} since {'~' if a.approximate else ''}{a.since}"
+        groups.setdefault(status, []).append(part)
+    if short:
+        if set(groups) == {"ended"}:
+            return f"ended {max(groups['ended'])}"
+        groups.pop("ended", None)
+        return "; ".join(f"{k} ({', '.join(v)})" for k, v in groups.items()) or "none"
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items()) or "no 287(g) agreement or application yet"
+
+
+def standing_line(st: Standing, data_date: object) -> str:
+    """``history``'s first line: ``Wells Police Department (ME) on 2026-05-20: ended: task
+    force terminated 2025-10-21 (registry data through 2026-05-18)``."""
+    through = f" (registry data through {data_date})" if data_date else ""
+    return f"{st.department.name} ({st.department.state}) on {st.date}: {standing_text(st)}{through}"
 
 
 def _days(n: int) -> str:

@@ -71,23 +71,28 @@ def model_counts(states: Iterable[AgreementState]) -> str:
 def agreements_footer(states: Sequence[AgreementState], answer: Answer | None = None) -> str:
     """The counts under ``list``/``as-of``, then what the answer cannot say (*answer*'s
     limits: a date after ICE's latest list, before its first; pending not known)."""
-    in_force = [a for a in states if a.status is not Status.pending]
+    in_force = [a for a in states if a.status in (Status.active, Status.paused)]
     pending = [a for a in states if a.status is Status.pending]
+    ended = [a for a in states if a.status is Status.ended]
     agencies = len({a.department.id for a in states})
     parts = [f"{agencies} {'agency' if agencies == 1 else 'agencies'}"]
-    parts.append(f"{len(in_force)} in force" + (f" ({model_counts(in_force)})" if in_force else ""))
+    if in_force or not ended:
+        parts.append(f"{len(in_force)} in force" + (f" ({model_counts(in_force)})" if in_force else ""))
     paused = sum(1 for a in in_force if a.status is Status.paused)
     if paused:
         parts.append(f"{paused} paused")
-    if answer is not None and answer.pending_unknown:
-        parts.append("pending unknown")
-    else:
-        parts.append(f"{len(pending)} pending" + (f" ({model_counts(pending)})" if pending else ""))
+    if pending or not ended:
+        if answer is not None and answer.pending_unknown:
+            parts.append("pending unknown")
+        else:
+            parts.append(f"{len(pending)} pending" + (f" ({model_counts(pending)})" if pending else ""))
+    if ended:
+        parts.append(f"{len(ended)} ended ({model_counts(ended)})")
     lines = [" · ".join(parts)]
     if any(a.approximate for a in states):
         lines.append("~ date known only to a window (see `icestatus history`)")
     if answer is not None:
-        lines += limit_lines(answer.limits())
+        lines += limit_lines(answer.limits(pending=not ended or bool(pending or in_force)))
     return "\n".join(lines)
 
 
@@ -126,7 +131,9 @@ def agreements_table(
         cells: list[Any] = [cell(a.department.name), a.department.state]
         if wide:
             cells.append(cell(a.department.type or "", limit=20))
-        cells += [MODEL_SHORT[a.model], a.status.value, since]
+        # An ended agreement says how it ended: terminated, delisted, withdrawn.
+        status = a.event.kind.value if a.status is Status.ended else a.status.value
+        cells += [MODEL_SHORT[a.model], status, since]
         if wide:
             cells.append(cell(source_label(sources, a.event.sources[0]), limit=40))
         table.add_row(*cells)
@@ -180,6 +187,34 @@ def history_view(
     if also:
         parts.append(cell("Also matched: " + "; ".join(f"{d.name} ({d.state}) {d.id}" for d in also), limit=None))
     return Group(*parts)
+
+
+# ---------------------------------------------------------------- search
+
+
+def search_table(
+    rows: Sequence[Mapping[str, Any]], statuses: Sequence[str], title: str, caption: str | None, width: int
+) -> Table:
+    """``search``'s matches (``output.rows.search_rows``), best first, with where each
+    stands in a few words (*statuses*)."""
+    wide = width >= 110
+    table = Table(title=cell(title, limit=None), caption=cell(caption, limit=None), caption_justify="left",
+                  box=box.SIMPLE_HEAD)
+    table.add_column("Agency · id", ratio=3, overflow="fold", min_width=34)
+    table.add_column("St", no_wrap=True)
+    if wide:
+        table.add_column("Type", no_wrap=True)
+    table.add_column("County", ratio=1, overflow="fold")
+    table.add_column("Status", ratio=1, overflow="fold")
+    for r, status in zip(rows, statuses, strict=True):
+        spelled = None if r["matched"] == r["department"] else f"(as {r['matched']})"
+        name = cell(r["department"], spelled, r["department_id"], limit=None)
+        cells: list[Any] = [name, r["state"]]
+        if wide:
+            cells.append(cell(r["type"], limit=20))
+        cells += [cell(r["county"]), cell(status)]
+        table.add_row(*cells, end_section=True)
+    return table
 
 
 # ---------------------------------------------------------------- ingest --dry-run
