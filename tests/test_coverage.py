@@ -135,7 +135,8 @@ class TestCoverage:
         cov = Coverage.of(small())
         assert bounded_to_sheet(cov, d("2025-12-31")) == d("2025-04-10")
         assert bounded_to_sheet(cov, d("2025-03-09")) == d("2025-03-08")
-        assert bounded_to_sheet(cov, d("2025-01-01")) == d("2025-01-01")  # nothing to bound it to
+        assert bounded_to_sheet(cov, d("2025-01-01")) is None  # before the first list: nothing supports it
+        assert bounded_to_sheet(Coverage.of(registry_of([])), d("2025-01-01")) == d("2025-01-01")  # news only
 
     def test_one_warning_per_kind_of_limit(self) -> None:
         reg = small()
@@ -261,6 +262,33 @@ class TestAnswersCarryTheirDate:
         out, _ = run(runner, "moa", "--missing", ICESTATUS_TODAY=today.isoformat(), COLUMNS="200")
         assert f"ICE's latest list: {self.LAST}, 198 days earlier" in out.splitlines()[0]
         assert f"Days: from the signing date to {self.LAST}" in out
+
+    def test_moa_days_not_counted_where_no_list_shows_the_moa_missing(self, runner: CliRunner) -> None:
+        """Review F2: before ICE's first list nothing is counted; in a gap, an agreement signed after the
+        last list before the date has no count, and the footer says why."""
+        cov = Coverage.of(BUNDLED)
+        first = cov.first(SheetKind.participating).date  # type: ignore[union-attr]
+        day = (first - dt.timedelta(days=1)).isoformat()
+        rows = json.loads(run(runner, "moa", "--missing", "--on", day, "--format", "json")[0])
+        assert rows and {(r["days_without_moa"], r["counted_to"]) for r in rows} == {(None, None)}
+        out, _ = run(runner, "moa", "--missing", "--on", day, COLUMNS="200")
+        assert f"Days: not counted: ICE's first list in this registry is of {first}, after {day}" in out
+        for gap in cov.gaps(SheetKind.participating):
+            day = (gap.until.date - dt.timedelta(days=1)).isoformat()
+            rows = json.loads(run(runner, "moa", "--missing", "--on", day, "--format", "json")[0])
+            late = [r for r in rows if r["signed"] and d(r["signed"]) > gap.after.date]
+            if late:
+                break
+        else:
+            pytest.fail("no agreement in the bundled registry was signed in a gap between ICE's lists")
+        assert {(r["days_without_moa"], r["counted_to"]) for r in late} == {(None, None)}
+        counted = [r for r in rows if r["days_without_moa"] is not None]
+        assert counted and {r["counted_to"] for r in counted} == {gap.after.date.isoformat()}
+        out, _ = run(runner, "moa", "--missing", "--on", day, COLUMNS="250")
+        assert f"Days: from the signing date to {gap.after.date}, ICE's last list on or before {day}" in out
+        assert "last list to show the MOA missing" not in out
+        assert (f"Days blank ({len(late):,}): signed after {gap.after.date}, so no list on or before {day} shows "
+                "the MOA missing yet") in out
 
     def test_version_names_the_last_sheet(self, runner: CliRunner) -> None:
         out, _ = run(runner, "--version")

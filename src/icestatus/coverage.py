@@ -339,12 +339,15 @@ def answer_on(coverage: Coverage, date: dt.date) -> Answer:
                   coverage.applications_cited)
 
 
-def bounded_to_sheet(coverage: Coverage, date: dt.date) -> dt.date:
+def bounded_to_sheet(coverage: Coverage, date: dt.date) -> dt.date | None:
     """The date a measure on *date* (days waiting for an MOA, say) is counted to: the
-    last participating sheet on or before it, the last that can support it (*date*
-    itself for a registry without participating sheets, or before the first)."""
+    last participating sheet on or before it, the last that can support it; None before
+    the first (no sheet supports it: the measure is unknown), *date* itself for a
+    registry without participating sheets (its measures rest on the sources cited)."""
+    if coverage.first(SheetKind.participating) is None:
+        return date
     sheet = coverage.last_on_or_before(SheetKind.participating, date)
-    return sheet.date if sheet is not None else date
+    return sheet.date if sheet is not None else None
 
 
 __all__ = [
