@@ -557,7 +557,7 @@ def test_read_commands_use_the_users_registry_while_it_is_the_newer(
     chosen = registry_in_use(None)
     assert (chosen.path, chosen.origin) == (bundled_registry_path(), RegistryOrigin.bundled)
     assert f"later than your own registry {user} ({DAY1})" in chosen.reason
-    assert "`icestatus update` brings yours past it" in chosen.reason
+    assert "`icestatus update` replaces yours by it (keeping yours as .bak)" in chosen.reason
     assert "(bundled)" in runner.invoke(app, ["--version"]).stdout
     shown = json.loads(runner.invoke(app, ["info", "--format", "json"]).stdout)["registry"]
     assert (shown["path"], shown["origin"]) == (str(bundled_registry_path()), "bundled")
@@ -565,7 +565,7 @@ def test_read_commands_use_the_users_registry_while_it_is_the_newer(
     # The next update starts again from the bundled registry, keeping the old copy as .bak.
     site.serve({name("pending", LATER): workbook([PENDING_HEADER, APPLICANT])})
     code, _, err = update(runner, site)
-    assert code == 0 and "covers a later date than your registry did: started again from it" in err
+    assert code == 0 and f"later than your registry did ({DAY1}): started again from it" in err
     assert registry_in_use(None).origin is RegistryOrigin.user
     assert (user_data / "agreements.json.bak").is_file()
 
@@ -630,3 +630,56 @@ def test_the_real_sheet_of_2026_05_18_after_that_of_05_14_reports_what_diff_repo
         return sum(r["status"] != "pending" for r in rows)
 
     assert in_force("-r", str(registry)) == in_force() == 1843
+
+
+def test_an_older_copy_gives_way_to_the_bundled_registry_even_when_no_sheet_is_new(
+    runner: CliRunner, site: Site, user_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review F3: `info` says update brings an older copy past the bundled registry; it does, even
+    when ICE has nothing newer than the bundled one (the copy is replaced, kept as .bak). On a tie,
+    a bundled registry holding all of the copy's sources and more (a release adding curated facts)
+    replaces it; a copy holding facts of its own is kept, and the report says what it lacks."""
+    from icestatus import registry as registry_module
+    from icestatus.registry import RegistryOrigin, registry_in_use
+
+    bundled, user = tmp_path / "bundled.json", user_data / "agreements.json"
+    user_data.mkdir(parents=True)
+    old, new = workbook([HEADER, WELLS]), workbook([HEADER, WELLS, KERR])
+    for path, sheets in ((user, {name("participating", DAY1): old}), (bundled, {name("participating", DAY2): new})):
+        assert runner.invoke(app, ["init", str(path)]).exit_code == 0
+        site.serve(sheets)
+        assert update(runner, site, "-r", str(path))[0] == 0
+    monkeypatch.setattr(registry_module, "bundled_registry_path", lambda: bundled)
+
+    def record(path: Path, url: str) -> None:
+        with monkeypatch.context() as m:  # as the release's build does: the bundled file is written
+            m.setattr(registry_module, "bundled_registry_path", lambda: tmp_path / "elsewhere.json")
+            result = runner.invoke(app, ["record", "wells", "--state", "ME", "--kind", "paused", "--model",
+                                         "task_force", "--date", DAY2.isoformat(), "--source-url", url,
+                                         "--source-title", f"A report at {url}", "-r", str(path)])
+        assert result.exit_code == 0, result.stderr
+    chosen = registry_in_use(None)
+    assert chosen.origin is RegistryOrigin.bundled and "`icestatus update` replaces yours by it" in chosen.reason
+    before = user.read_bytes()
+    site.serve({name("participating", DAY2): new})  # ICE has nothing newer than the bundled registry
+    code, out, err = update(runner, site)
+    assert code == 0, err
+    assert f"No new sheet since {DAY2}." in out
+    assert f"later than your registry did ({DAY1}): started again from it" in err and f"wrote {user}" in err
+    assert user.read_bytes() == bundled.read_bytes() and (user_data / "agreements.json.bak").read_bytes() == before
+    assert registry_in_use(None).origin is RegistryOrigin.user  # a tie: yours
+    assert "as the bundled one does (yours on a tie)" in registry_in_use(None).reason
+
+    # A newer release adds a curated fact only: same last sheet, more sources. It replaces the copy.
+    record(bundled, "https://example.org/curated")
+    code, out, err = update(runner, site, "--format", "json")
+    assert code == 0 and json.loads(out)["replaced"] is True, err
+    assert "holds all its sources and 1 more: started again from it" in err
+    assert user.read_bytes() == bundled.read_bytes()
+    # A copy holding a fact of the user's own is kept, and the report says what the bundled one adds.
+    record(user, "https://example.org/mine")
+    record(bundled, "https://example.org/curated-2")
+    before = user.read_bytes()
+    code, out, err = update(runner, site)
+    assert code == 0 and user.read_bytes() == before, err
+    assert "holds 1 source yours lacks, but yours holds 1 of its own: kept yours" in err

@@ -142,11 +142,12 @@ def registry_in_use(option: Path | None) -> RegistryInUse:
         return RegistryInUse(bundled, RegistryOrigin.bundled)
     mine, theirs = covered_through(user), covered_through(bundled)
     if covers_later(mine, theirs):
-        return RegistryInUse(user, RegistryOrigin.user,
-                             f"it covers ICE's sheets to {mine}, the bundled one to {theirs}")
+        return RegistryInUse(user, RegistryOrigin.user, (
+            f"it covers ICE's sheets to {mine}, as the bundled one does (yours on a tie)" if mine == theirs
+            else f"it covers ICE's sheets to {mine}, the bundled one to {theirs}"))
     return RegistryInUse(bundled, RegistryOrigin.bundled, (
         f"it covers ICE's sheets to {theirs}, later than your own registry {user} ({mine or 'no sheet'}); "
-        "`icestatus update` brings yours past it"))
+        "`icestatus update` replaces yours by it (keeping yours as .bak) and adds ICE's newer sheets"))
 
 
 def covers_later(mine: dt.date | None, bundled: dt.date | None) -> bool:

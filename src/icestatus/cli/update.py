@@ -66,18 +66,21 @@ def update(
         typer.echo("\n".join(report_lines(result)))
     else:
         out.data([], [], update_document(result))
+    if result.note and result.start == target:
+        warn(result.note)
     if dry_run:
+        if result.replaced:
+            say(f"{result.note}: an update would start again from it")
         say(f"dry run: nothing written to {target}")
         return
     if result.archived:
         n = len(result.archived)
         say(f"archived {n} file{'s' if n > 1 else ''} in {_shown(user_data_dir())}")
-    if result.new:
+    if result.new or result.replaced:
         if result.start != target and not existed:
             say(f"created your registry as a copy of the bundled one ({result.start}), then updated it")
-        elif result.start != target:
-            say(f"the bundled registry ({result.start}) covers a later date than your registry did: "
-                "started again from it")
+        elif result.replaced:
+            say(f"{result.note}: started again from it")
         say(f"wrote {target}" + (f" (previous version: {target.name}.bak)" if existed else ""))
 
 

@@ -454,7 +454,7 @@ def update_document(result: UpdateResult) -> Row:
         })
     return {
         "page": result.page, "registry": str(result.target), "started_from": str(result.start),
-        "dry_run": result.dry_run, "new": result.new,
+        "dry_run": result.dry_run, "new": result.new, "replaced": result.replaced,
         "previous": {k.value: c.last.isoformat() for k, c in result.previous.items()},
         "latest": {k.value: c.last.isoformat() for k, c in result.latest.items()},
         "sheets": sheets,
