@@ -103,6 +103,11 @@ class TestEightyColumns:
         for word in LONG_NAME.split():
             position = words.index(word, position) + len(word)
 
+    @pytest.mark.parametrize("args", TABLE_COMMANDS, ids=" ".join)
+    def test_piped_lines_end_at_their_last_character(self, runner: CliRunner, args: list[str]) -> None:
+        out = invoke(runner, args)
+        assert out.strip() and not [line for line in out.splitlines() if line != line.rstrip()]
+
     def test_wide_terminals_show_more(self, runner: CliRunner) -> None:
         narrow = invoke(runner, ["sources"], COLUMNS="80")
         wide = invoke(runner, ["sources"], COLUMNS="140")

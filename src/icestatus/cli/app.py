@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
@@ -273,13 +274,23 @@ def console() -> Console:
     return Console(highlight=False, emoji=False)
 
 
+_TRAILING_BLANKS = re.compile(r"[ \t]+$", flags=re.MULTILINE)
+
+
 def print_table(renderable: RenderableType) -> None:
     """Print *renderable*; in an interactive terminal, through a pager when it is taller
     than the screen ($ICESTATUS_PAGER, else $MANPAGER/$PAGER, else less; set
     ICESTATUS_PAGER= (empty) to never page). Pipes and files get plain text, never paged."""
     con = console()
     pager = os.environ.get(ENV_PAGER)
-    if pager == "" or not (con.is_terminal and sys.stdin.isatty()):
+    if not con.is_terminal:
+        # a pipe or a file: no padding after the last cell of a line (grep, diff and
+        # `cut` see the text alone)
+        with con.capture() as captured:
+            con.print(renderable)
+        con.file.write(_TRAILING_BLANKS.sub("", captured.get()))
+        return
+    if pager == "" or not sys.stdin.isatty():
         con.print(renderable)
         return
     with con.capture() as captured:
