@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "icestatus"
 # The pure core: what may not know about terminals, Typer or how answers are shown.
 CORE = {
-    "enums", "errors", "models", "coverage", "names", "states", "registry", "validate", "replay", "query", "match",
+    "enums", "errors", "settings", "models", "coverage", "names", "states", "registry", "validate", "replay", "query", "match",
     "reports", "agreements", "ingest", "curate", "sources", "sources.xlsx", "sources.ice_columns", "sources.ice_sheet",
     # I/O beneath the CLI, no terminal either: ICE's site (fetch), the user's archive, their use (update).
     "fetch", "archive", "update",

@@ -31,6 +31,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from icestatus.enums import SheetKind
 from icestatus.errors import FetchError
+from icestatus.settings import env_number
 
 if TYPE_CHECKING:
     import httpx
@@ -55,16 +56,7 @@ def page_url(option: str | None) -> str:
 
 
 def timeout_seconds() -> float:
-    raw = os.environ.get(ENV_TIMEOUT, "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise FetchError(f"{ENV_TIMEOUT}={raw!r} is not a positive number of seconds")
-    return value
+    return env_number(ENV_TIMEOUT, DEFAULT_TIMEOUT, "seconds", FetchError)
 
 
 def user_agent() -> str:

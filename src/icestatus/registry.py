@@ -12,7 +12,6 @@ import codecs
 import datetime as dt
 import gc
 import json
-import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from pydantic_core import ErrorDetails
 from icestatus.enums import EventKind
 from icestatus.errors import LockError, RegistryError
 from icestatus.models import SCHEMA_VERSION, Department, Event, Registry
+from icestatus.settings import env_number
 
 ENV_REGISTRY = "ICESTATUS_REGISTRY"
 ENV_MAX_BYTES = "ICESTATUS_MAX_REGISTRY_BYTES"
@@ -162,16 +162,7 @@ def resolve_registry_path(option: Path | None) -> Path:
 
 
 def max_registry_bytes() -> int:
-    raw = os.environ.get(ENV_MAX_BYTES)
-    if not raw:
-        return DEFAULT_MAX_BYTES
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:  # 0 or -1 would refuse every file with a message about its size
-        raise RegistryError(f"{ENV_MAX_BYTES}={raw!r} is not a positive number of bytes")
-    return value
+    return env_number(ENV_MAX_BYTES, DEFAULT_MAX_BYTES, "bytes", RegistryError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -675,16 +666,7 @@ ENV_LOCK_TIMEOUT = "ICESTATUS_LOCK_TIMEOUT"
 
 def lock_timeout() -> float:
     """``$ICESTATUS_LOCK_TIMEOUT`` in seconds (default 30; negative: wait as long as it takes)."""
-    raw = os.environ.get(ENV_LOCK_TIMEOUT, "").strip()
-    if not raw:
-        return 30.0
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if math.isnan(value):
-        raise RegistryError(f"{ENV_LOCK_TIMEOUT}={raw!r} is not a number of seconds")
-    return value
+    return env_number(ENV_LOCK_TIMEOUT, 30.0, "seconds", RegistryError, positive=False)
 
 
 @contextmanager

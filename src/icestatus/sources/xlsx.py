@@ -13,7 +13,6 @@ Every failure is a one-line ``SheetError`` naming the file.
 from __future__ import annotations
 
 import io
-import os
 import posixpath
 import re
 import zipfile
@@ -27,6 +26,7 @@ from xml.parsers import expat
 import python_calamine
 
 from icestatus.errors import SheetError
+from icestatus.settings import env_number
 
 MAX_SHEET_BYTES_ENV = "ICESTATUS_MAX_SHEET_BYTES"
 DEFAULT_MAX_SHEET_BYTES = 50 * 1024 * 1024
@@ -65,16 +65,7 @@ Cell = object
 
 
 def max_bytes_from_env() -> int:
-    raw = os.environ.get(MAX_SHEET_BYTES_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_SHEET_BYTES
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise SheetError(f"{MAX_SHEET_BYTES_ENV}={raw!r} is not a positive number of bytes")
-    return value
+    return env_number(MAX_SHEET_BYTES_ENV, DEFAULT_MAX_SHEET_BYTES, "bytes", SheetError)
 
 
 def read_bytes(path: Path, limit: int) -> bytes:
