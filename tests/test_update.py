@@ -683,3 +683,36 @@ def test_an_older_copy_gives_way_to_the_bundled_registry_even_when_no_sheet_is_n
     code, out, err = update(runner, site)
     assert code == 0 and user.read_bytes() == before, err
     assert "holds 1 source yours lacks, but yours holds 1 of its own: kept yours" in err
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty object"])
+def test_a_damaged_registry_of_the_users_is_one_line_saying_what_to_do(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str,
+) -> None:
+    """Review F9: a truncated copy of the user's registry (its coverage line intact) and a `{}` file are
+    not read as "not valid JSON" with no hint, nor passed over quietly: every read command, --version
+    and update (before any request) say the file, what is wrong and what to do; nothing is written."""
+    from icestatus.registry import bundled_registry_path
+
+    monkeypatch.setenv("ICESTATUS_DATA_DIR", str(tmp_path))
+    user = tmp_path / "agreements.json"
+    bundled = bundled_registry_path().read_bytes()
+    user.write_bytes(bundled[: len(bundled) // 2] if damage == "truncated" else b"{}\n")
+    if damage == "empty object":
+        (tmp_path / "agreements.json.bak").write_bytes(bundled)
+    before = snapshot(tmp_path)
+    for args in (["list"], ["info"], ["stats", "--format", "json"], ["history", "wells"],
+                 ["update", "--from", "http://127.0.0.1:9/287g"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.stdout)
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"icestatus: error: {user}: "), line
+        assert "this is your own registry, kept by `icestatus update`" in line and "pass --registry FILE" in line
+        assert ("not valid JSON" if damage == "truncated" else "schema_version") in line
+        assert ("restore the previous version" in line) is (damage == "empty object")
+        assert "ICE's 287(g) page" not in line  # update asked nothing of the network
+    version = runner.invoke(app, ["--version"]).stdout
+    assert f"registry: cannot be read: {user}: " in version
+    assert snapshot(tmp_path) == before
+    ok = runner.invoke(app, ["list", "--state", "ME", "-r", str(bundled_registry_path())])
+    assert ok.exit_code == 0  # --registry FILE still works

@@ -182,7 +182,14 @@ def run_update(
     earlier date (the bundled one, for the user's registry); without it *target* must
     exist. *limit*: the largest sheet accepted, in bytes (default: the sheet reader's).
     """
-    from icestatus.registry import load_registry, registry_lock, save_registry
+    from icestatus.registry import (
+        covered_through,
+        damaged_user_registry,
+        load_registry,
+        registry_lock,
+        save_registry,
+        user_registry_problem,
+    )
     from icestatus.sources.xlsx import max_bytes_from_env
 
     if fallback is None and not target.is_file():
@@ -190,6 +197,12 @@ def run_update(
             f"{target}: no such registry; create it with `icestatus init {target}` (or copy one), or leave "
             "out --registry to update your own"
         )
+    if fallback is not None and target.is_file():
+        # A damaged copy of the user's is not replaced: its .bak, the last good version, would
+        # be overwritten by it. Said before any request.
+        problem = user_registry_problem(target, covered_through(target))
+        if problem:
+            raise damaged_user_registry(target, problem)
     limit = limit if limit is not None else max_bytes_from_env()
     with tempfile.TemporaryDirectory(prefix="icestatus-update-") as tmp, \
             fetcher if fetcher is not None else Fetcher() as client:

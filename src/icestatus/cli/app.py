@@ -200,13 +200,13 @@ def _registry_line() -> str:
     registry in use: $ICESTATUS_REGISTRY or the bundled one; --registry is a command's)."""
     from icestatus.coverage import Coverage
     from icestatus.output.text import inert
-    from icestatus.registry import load_registry, registry_in_use
+    from icestatus.registry import registry_in_use
 
-    chosen = registry_in_use(None)
     try:
-        span = Coverage.of(load_registry(chosen.path)).span()
+        chosen = registry_in_use(None)
+        span = Coverage.of(chosen.load()).span()
     except IcestatusError as exc:
-        return inert(f"registry: {chosen.path} ({chosen.origin.value}): cannot be read: {exc}")
+        return inert(f"registry: cannot be read: {exc}")
     last = f"ICE's last sheet {span[1]}" if span else "no ICE sheet"
     return inert(f"registry: {chosen.path} ({chosen.origin.value}), {last}")
 
@@ -226,9 +226,9 @@ def _root(
 def open_registry(path: Path | None) -> Registry:
     """The registry a command reads: ``registry.registry_in_use`` (``--registry``,
     ``$ICESTATUS_REGISTRY`` or the bundled one), loaded."""
-    from icestatus.registry import load_registry, registry_in_use
+    from icestatus.registry import registry_in_use
 
-    return load_registry(registry_in_use(path).path)
+    return registry_in_use(path).load()
 
 
 def writable_registry(option: Path | None) -> Path:
