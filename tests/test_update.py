@@ -716,3 +716,20 @@ def test_a_damaged_registry_of_the_users_is_one_line_saying_what_to_do(
     assert snapshot(tmp_path) == before
     ok = runner.invoke(app, ["list", "--state", "ME", "-r", str(bundled_registry_path())])
     assert ok.exit_code == 0  # --registry FILE still works
+
+
+def test_the_report_says_a_list_is_not_linked_and_formats_its_counts(
+    runner: CliRunner, site: Site, registry: Path, user_data: Path,
+) -> None:
+    """Review F4: a page without a pending link says so (it did not say anything), and counts of a
+    thousand or more carry separators as the row counts do ("1,200 new signings", not "1200")."""
+    rows = [["TEXAS", f"Town {n} Police Department", "Municipality", "Travis", "Task Force Model", "03/10/2025", ""]
+            for n in range(1200)]
+    site.serve({name("participating", DAY1): workbook([HEADER, *rows])})
+    code, out, err = update(runner, site, "-r", str(registry), "--dry-run")
+    assert code == 0, err
+    assert f"({DAY1} am, 1,200 rows)\n    1,200 new signings, 1,200 new agencies\n" in out
+    assert "  pending: not linked on ICE's page\n" in out
+    assert "agreements started: 1,200 (TX 1,200)" in out and "new agencies: 1,200" in out
+    code, out, err = update(runner, site, "-r", str(registry), "--dry-run", "--format", "json")
+    assert code == 0 and json.loads(out)["not_linked"] == ["pending"], err

@@ -79,6 +79,12 @@ class UpdateResult:
         return self.ingest.changed
 
     @property
+    def not_linked(self) -> list[SheetKind]:
+        """The lists ICE's page had no link to (ICE stopped linking its pending list in 2026)."""
+        linked = {f.link.kind for f in self.fetched}
+        return [kind for kind in SheetKind if kind not in linked]
+
+    @property
     def latest(self) -> dict[SheetKind, SheetCoverage]:
         return dict(self.ingest.registry.coverage)
 

@@ -97,6 +97,7 @@ def report_lines(result: UpdateResult) -> list[str]:
         what = "already ingested" if done.skipped else summary_line(done.counts())
         lines.append(f"  {got.link.kind.value}: {got.name} ({edition}, {done.rows:,} rows)")
         lines.extend(_wrapped(what, "    "))
+    lines.extend(f"  {kind.value}: not linked on ICE's page" for kind in result.not_linked)
     before = newest(result.previous)
     if not result.new:
         lines.append(f"No new sheet since {before}." if before else "No new sheet.")
@@ -106,10 +107,10 @@ def report_lines(result: UpdateResult) -> list[str]:
     lines.append(f"Changes since {before}{would}:" if before else f"Changes{would}:")
     lines.extend(_wrapped(f"agreements started: {_by_state(changes.started)}", "  "))
     lines.extend(_wrapped(f"agreements ended: {_by_state(changes.ended)}", "  "))
-    lines.append(f"  applications: {changes.applied} new, {changes.withdrawn} withdrawn")
-    lines.append(f"  corrections: {changes.corrected} signing dates, {changes.moa_linked} MOA links")
+    lines.append(f"  applications: {changes.applied:,} new, {changes.withdrawn:,} withdrawn")
+    lines.append(f"  corrections: {changes.corrected:,} signing dates, {changes.moa_linked:,} MOA links")
     if changes.new_agencies:
-        lines.append(f"  new agencies: {changes.new_agencies}")
+        lines.append(f"  new agencies: {changes.new_agencies:,}")
     return lines
 
 
@@ -133,5 +134,5 @@ def _by_state(counts: Counter[str]) -> str:
     total = sum(counts.values())
     if not total:
         return "0"
-    shown = ", ".join(f"{state} {n}" for state, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"{total} ({shown})"
+    shown = ", ".join(f"{state} {n:,}" for state, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{total:,} ({shown})"

@@ -457,7 +457,7 @@ def update_document(result: UpdateResult) -> Row:
         "dry_run": result.dry_run, "new": result.new, "replaced": result.replaced,
         "previous": {k.value: c.last.isoformat() for k, c in result.previous.items()},
         "latest": {k.value: c.last.isoformat() for k, c in result.latest.items()},
-        "sheets": sheets,
+        "sheets": sheets, "not_linked": [kind.value for kind in result.not_linked],
         "changes": {
             "started": {"total": sum(changes.started.values()), "by_state": dict(sorted(changes.started.items()))},
             "ended": {"total": sum(changes.ended.values()), "by_state": dict(sorted(changes.ended.items()))},
