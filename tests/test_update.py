@@ -325,7 +325,13 @@ FAULTS: dict[str, tuple[Fault, str]] = {
                        "not an XLSX workbook (not a zip archive)"),
     "html as the sheet": (_at_sheet(lambda h: h.respond_with_data(
         "<!DOCTYPE html><html><body>Pardon our interruption</body></html>", content_type="text/html")),
-        "sent a web page (text/html), not a spreadsheet"),
+        "sent a web page, not a spreadsheet: its body starts with '<!DOCTYPE html><html><body>Pardon our in…' "
+        "(labelled text/html)."),
+    # Review F5: the evidence is the body, not the label it came with.
+    "html labelled as a sheet": (_at_sheet(lambda h: h.respond_with_data(
+        "\n  <!DOCTYPE html>\n<html><body>Access denied</body></html>", content_type=XLSX_TYPE)),
+        f"sent a web page, not a spreadsheet: its body starts with '<!DOCTYPE html>' although it was labelled "
+        f"{XLSX_TYPE}."),
     "zip bomb": (_at_sheet(lambda h: h.respond_with_data(_bomb(), content_type=XLSX_TYPE)),
                  "this looks like a zip bomb"),
     "larger than the limit": (_at_sheet(lambda h: h.respond_with_data(bytes(3_000_000), content_type=XLSX_TYPE)),
