@@ -739,3 +739,19 @@ def test_the_report_says_a_list_is_not_linked_and_formats_its_counts(
     assert "agreements started: 1,200 (TX 1,200)" in out and "new agencies: 1,200" in out
     code, out, err = update(runner, site, "-r", str(registry), "--dry-run", "--format", "json")
     assert code == 0 and json.loads(out)["not_linked"] == ["pending"], err
+
+
+def test_help_names_the_users_registry_as_the_default(runner: CliRunner) -> None:
+    """Review F6: `update -r`'s help named $ICESTATUS_REGISTRY as the only default, and the top-level
+    help only the bundled registry; both name the user's own registry, which is what is used."""
+    def flat(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "80"})
+        assert result.exit_code == 0
+        return " ".join(result.stdout.split())
+
+    assert ("Registry file to update, made with `icestatus init PATH` or copied (default: $ICESTATUS_REGISTRY, "
+            "else your own in the user data folder, made from the bundled one on first use") in flat("update")
+    assert "(default: $ICESTATUS_REGISTRY; create one with" not in flat("update")
+    assert ("(your own registry, kept current by `icestatus update`, or the bundled one, whichever is newer; "
+            "or --registry FILE)") in flat()
+    assert "the bundled registry is never written" in flat("ingest")

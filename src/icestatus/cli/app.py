@@ -180,7 +180,8 @@ app = typer.Typer(
     help=(
         "Which law-enforcement agencies take part in ICE's 287(g) program: today, on any "
         "past date, and how each one got there. Answers come from a dated, sourced event "
-        "log (the bundled registry, or --registry FILE) replayed to the date asked."
+        "log (your own registry, kept current by `icestatus update`, or the bundled one, whichever is "
+        "newer; or --registry FILE) replayed to the date asked."
     ),
     epilog="Examples: icestatus list --state ME · icestatus as-of 2025-05-01 --format json · icestatus history wells",
 )

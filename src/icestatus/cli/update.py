@@ -16,16 +16,23 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from icestatus.cli.app import app, output_for, say, warn, writable_registry
-from icestatus.cli.options import FormatOpt, WriteRegistryOpt
+from icestatus.cli.options import FormatOpt
 from icestatus.enums import OutputFormat
 
 if TYPE_CHECKING:
     from icestatus.update import UpdateResult
 
 
+UpdateRegistryOpt = Annotated[Path | None, typer.Option(
+    "--registry", "-r", show_default=False,
+    help="Registry file to update, made with `icestatus init PATH` or copied (default: $ICESTATUS_REGISTRY, "
+         "else your own in the user data folder, made from the bundled one on first use; see `icestatus info`).",
+)]
+
+
 @app.command()
 def update(
-    registry: WriteRegistryOpt = None,
+    registry: UpdateRegistryOpt = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Fetch, check and report what would change; write nothing.")] = False,
     from_: Annotated[str | None, typer.Option(
