@@ -406,3 +406,17 @@ def test_a_date_in_a_gap_says_so(runner: CliRunner) -> None:
     assert expected + "." in " ".join(out.split())
     assert err == f"icestatus: warning: {expected}\n"
     assert f"ICE's list: {gap.after.date}, {gap.days // 2} days earlier" in out.splitlines()[0]
+
+
+def test_counts_carry_thousands_separators_and_singulars(runner: CliRunner, tmp_path: Path) -> None:
+    """Review F7: `list` printed "1547 agencies · 1843 in force" where stats and info print "1,843";
+    info printed "1 sources (1 ICE sheets)"."""
+    rows = json.loads(run(runner, "list", "--format", "json", ICESTATUS_TODAY="2026-05-20")[0])
+    in_force = [r for r in rows if r["status"] in ("active", "paused")]
+    agencies = len({r["department_id"] for r in rows})
+    assert len(in_force) >= 1000
+    out, _ = run(runner, "list", ICESTATUS_TODAY="2026-05-20", COLUMNS="200")
+    assert f"{agencies:,} agencies · {len(in_force):,} in force (" in out
+    one = write(registry_of([], sources=(SHEETS[0],)), tmp_path / "one.json")
+    out, _ = run(runner, "info", "-r", str(one), COLUMNS="200", ICESTATUS_TODAY="2025-03-02")
+    assert "0 agencies · 0 agreements in force on ICE's latest list · 0 events · 1 source (1 ICE sheet)" in out
