@@ -420,3 +420,11 @@ def test_counts_carry_thousands_separators_and_singulars(runner: CliRunner, tmp_
     one = write(registry_of([], sources=(SHEETS[0],)), tmp_path / "one.json")
     out, _ = run(runner, "info", "-r", str(one), COLUMNS="200", ICESTATUS_TODAY="2025-03-02")
     assert "0 agencies · 0 agreements in force on ICE's latest list · 0 events · 1 source (1 ICE sheet)" in out
+
+
+def test_diff_checks_its_dates_before_warning_about_them(runner: CliRunner) -> None:
+    """Review F10: `diff 2026-01-01 2025-01-01` warned that 2025-01-01 is before ICE's first list, then
+    said the arguments were the wrong way round: the usage error comes alone."""
+    _, err = run(runner, "diff", "2026-01-01", "2025-01-01", code=2)
+    assert err == "icestatus: error: FROM 2026-01-01 is after TO 2025-01-01: give the earlier date first\n"
+

@@ -106,6 +106,13 @@ class _Snapshot:
     moa_url: str | None
 
 
+def check_span(start: dt.date, end: dt.date) -> None:
+    """UsageError unless *start* is on or before *end* (a command checks it before it
+    loads or warns about anything)."""
+    if end < start:
+        raise UsageError(f"FROM {start} is after TO {end}: give the earlier date first")
+
+
 def diff(
     registry: Registry,
     start: dt.date,
@@ -126,8 +133,7 @@ def diff(
     Filters keep changes of one state (USPS code), of these models, of these agency types
     (as ICE prints them, case-insensitive), or whose event cites *source*.
     """
-    if end < start:
-        raise UsageError(f"FROM {start} is after TO {end}: give the earlier date first")
+    check_span(start, end)
     check_source(registry, source)
     events = registry.events
     projection = fold(events, start)
@@ -613,6 +619,7 @@ __all__ = [
     "Tally",
     "TrendCover",
     "TrendPoint",
+    "check_span",
     "diff",
     "diff_limits",
     "moa_report",

@@ -70,6 +70,7 @@ def diff(
 
     out = output_for(format_)
     start, end = from_, to
+    reports.check_span(start, end)  # the arguments before any warning about them
     reg = open_registry(registry)
     warn_coverage(reg, start, end)
     found = reports.diff(reg, start, end, state=state, models=model or [], types=type_ or [], source=source,
