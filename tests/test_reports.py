@@ -577,7 +577,12 @@ class TestStatesCommand:
     def test_empty_and_errors(self, runner: CliRunner, tmp_path: Path) -> None:
         empty = write(registry_of([]), tmp_path / "empty.json")
         out, _ = run(runner, "states", "--on", "2025-01-01", registry=empty)
-        assert out == "No 287(g) agreements, applications or state policies on 2025-01-01.\n"
+        # no pending list and no application reported: none can be counted (review F1)
+        assert out.startswith("No 287(g) agreements or state policies on 2025-01-01 (pending unknown).\n"
+                              "Pending unknown: this registry holds no pending list")
+        news = write(registry_of([ev("tx-a", "applied", "2024-06-01")]), tmp_path / "news.json")
+        out, _ = run(runner, "states", "--on", "2024-01-01", registry=news)
+        assert out == "No 287(g) agreements, applications or state policies on 2024-01-01.\n"
         _, err = run(runner, "states", "--on", "01/02/2025", code=2)
         assert err.startswith("icestatus: error: bad --on date '01/02/2025'")
 

@@ -156,7 +156,7 @@ class IngestResult:
 def summary_line(counts: Counter[str]) -> str:
     """``3 new signings, 1 ended, 2 MOA links`` (kinds that did not occur left out, in the
     order of ``SUMMARY_KINDS``), or ``no changes``."""
-    return ", ".join(f"{counts[key]} {label}" for key, label in SUMMARY_KINDS if counts[key]) or "no changes"
+    return ", ".join(f"{counts[key]:,} {label}" for key, label in SUMMARY_KINDS if counts[key]) or "no changes"
 
 
 # ---------------------------------------------------------------- reading

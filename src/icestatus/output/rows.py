@@ -359,22 +359,20 @@ MOA_COLUMNS = (
 )
 
 
-def moa_rows(
-    states: Iterable[AgreementState], on: dt.date, *, missing: bool = False, counted_to: dt.date | None = None
-) -> list[Row]:
-    """``moa``'s rows: ``reports.moa_report`` (agreements in force on *on* with their MOA
-    address; with *missing*, those without one, longest wait first). ``days_without_moa``
-    runs to ``counted_to``: the last ICE sheet on or before *on* (``coverage.bounded_to_sheet``)."""
+def moa_rows(states: Iterable[AgreementState], to: dt.date | None, *, missing: bool = False) -> list[Row]:
+    """``moa``'s rows: ``reports.moa_report`` (agreements in force with their MOA address;
+    with *missing*, those without one, longest wait first). ``days_without_moa`` runs to
+    ``counted_to``, *to*: the last ICE sheet on or before the date asked
+    (``coverage.bounded_to_sheet``); None (no sheet on or before it) leaves every day count null."""
     from icestatus.reports import moa_report
 
-    to = counted_to or on
     return [
         {
             **agency_fields(m.agreement.department), "model": m.agreement.model.value,
             "status": m.agreement.status.value, "signed": _iso(m.agreement.signed),
             "moa_url": m.agreement.moa_url, "moa_pending": m.agreement.moa_pending,
             "days_without_moa": m.days_without_moa,
-            "counted_to": _iso(to) if m.days_without_moa is not None else None,
+            "counted_to": _iso(to) if m.days_without_moa is not None and to is not None else None,
         }
         for m in moa_report(states, to, missing=missing)
     ]
@@ -458,10 +456,10 @@ def update_document(result: UpdateResult) -> Row:
         })
     return {
         "page": result.page, "registry": str(result.target), "started_from": str(result.start),
-        "dry_run": result.dry_run, "new": result.new,
+        "dry_run": result.dry_run, "new": result.new, "replaced": result.replaced,
         "previous": {k.value: c.last.isoformat() for k, c in result.previous.items()},
         "latest": {k.value: c.last.isoformat() for k, c in result.latest.items()},
-        "sheets": sheets,
+        "sheets": sheets, "not_linked": [kind.value for kind in result.not_linked],
         "changes": {
             "started": {"total": sum(changes.started.values()), "by_state": dict(sorted(changes.started.items()))},
             "ended": {"total": sum(changes.ended.values()), "by_state": dict(sorted(changes.ended.items()))},

@@ -326,10 +326,13 @@ def info_view(chosen: RegistryInUse, info: RegistryInfo) -> RenderableType:
                 f"{g.after.date}..{g.until.date} ({g.days:,} days)" for g in k.gaps))
     if gap_lines:
         gap_lines.insert(0, f"Gaps of more than {GAP_DAYS} days between two lists:")
-    in_force = (f"{info.in_force_on_latest:,} agreements in force on ICE's latest list"
+    in_force = (f"{info.in_force_on_latest:,} {_plural(info.in_force_on_latest, 'agreement')} in force on "
+                "ICE's latest list"
                 if info.in_force_on_latest is not None else None)
-    counts = " · ".join(x for x in (f"{info.agencies:,} agencies", in_force, f"{info.events:,} events",
-                                    f"{info.sources:,} sources ({info.ice_sheets:,} ICE sheets)") if x)
+    counts = " · ".join(x for x in (f"{info.agencies:,} {'agency' if info.agencies == 1 else 'agencies'}",
+                                    in_force, f"{info.events:,} {_plural(info.events, 'event')}",
+                                    f"{info.sources:,} {_plural(info.sources, 'source')} "
+                                    f"({info.ice_sheets:,} ICE {_plural(info.ice_sheets, 'sheet')})") if x)
     parts: list[RenderableType] = [head, Text("")]
     if info.coverage:
         parts.append(lists)
@@ -339,3 +342,7 @@ def info_view(chosen: RegistryInUse, info: RegistryInfo) -> RenderableType:
         parts.append(Text("No ICE sheet in this registry: its answers rest on the sources each event cites."))
     parts.append(cell(counts, *limit_lines(info.answer.limits()), limit=None))
     return Group(*parts)
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else f"{word}s"
