@@ -194,27 +194,55 @@ def history_view(
 # ---------------------------------------------------------------- search
 
 
+SEARCH_MIN_COLUMN = 12  # search_table: the least width worth giving County or Status
+
+
 def search_table(
     rows: Sequence[Mapping[str, Any]], statuses: Sequence[str], title: str, caption: str | None, width: int
 ) -> Table:
     """``search``'s matches (``output.rows.search_rows``), best first, with where each
-    stands in a few words (*statuses*)."""
+    stands in a few words (*statuses*).
+
+    Nothing is cropped and ids stay whole (to copy into ``history``): the Agency column is
+    as wide as the longest id, the other columns wrap by words, and when *width* leaves
+    too little for both County and Status, County moves into the Agency cell (when the
+    name does not already say it), and so does Status in a very narrow terminal."""
     wide = width >= 110
+    id_width = max((len(str(r["department_id"])) for r in rows), default=12)
+    ncols = 5 if wide else 4
+    left = width - (3 * ncols + 1) - id_width - 2 - (20 if wide else 0)  # after padding, the id and St
+    county_column = left >= 2 * SEARCH_MIN_COLUMN
+    if not county_column:
+        ncols -= 1
+        left += 3
+    status_column = left >= SEARCH_MIN_COLUMN  # else under the name too (a very narrow terminal)
+    longest = max((max(len(r["department"]), 0 if r["matched"] == r["department"] else len(r["matched"]) + 5)
+                   for r in rows), default=0)  # the name, and "(as ...)" the spelling that matched
+    # A fixed width, which Rich never narrows: the id whole, the name wrapped in it if need be.
+    agency_width = max(id_width, min(longest, id_width + left - SEARCH_MIN_COLUMN * (county_column + status_column)))
     table = Table(title=cell(title, limit=None), caption=cell(caption, limit=None), caption_justify="left",
                   box=box.SIMPLE_HEAD)
-    table.add_column("Agency · id", ratio=3, overflow="fold", min_width=34)
+    table.add_column("Agency · id", overflow="fold", width=agency_width)
     table.add_column("St", no_wrap=True)
     if wide:
         table.add_column("Type", no_wrap=True)
-    table.add_column("County", ratio=1, overflow="fold")
-    table.add_column("Status", ratio=1, overflow="fold")
+    if county_column:
+        table.add_column("County", overflow="fold")
+    if status_column:
+        table.add_column("Status", overflow="fold")
     for r, status in zip(rows, statuses, strict=True):
         spelled = None if r["matched"] == r["department"] else f"(as {r['matched']})"
-        name = cell(r["department"], spelled, r["department_id"], limit=None)
+        county = r["county"]
+        in_name = county_column or not county or str(county).casefold() in str(r["department"]).casefold()
+        name = cell(r["department"], spelled, None if in_name else county, None if status_column else status,
+                    r["department_id"], limit=None)
         cells: list[Any] = [name, r["state"]]
         if wide:
             cells.append(cell(r["type"], limit=20))
-        cells += [cell(r["county"]), cell(status)]
+        if county_column:
+            cells.append(cell(county))
+        if status_column:
+            cells.append(cell(status))
         table.add_row(*cells, end_section=True)
     return table
 

@@ -1,0 +1,65 @@
+"""Review 15's findings on the matcher, `search` and `history` (R2..R6), through the CLI on
+the bundled registry. Each test failed on the behaviour the finding quotes and passes now
+(R1's lookups are in tests/test_lookups.py, its `record` case in tests/test_ingest.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from icestatus.cli import app
+
+TODAY = "2026-05-20"
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ICESTATUS_TODAY", TODAY)
+
+
+def run(runner: CliRunner, *args: str, code: int = 0, columns: int = 80) -> tuple[str, str]:
+    result = runner.invoke(app, list(args), catch_exceptions=False, env={"COLUMNS": str(columns)})
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return result.stdout, result.stderr
+
+
+# ---------------------------------------------------------------- R1 / R2 through the CLI
+
+
+def test_history_of_a_city_without_an_agency_is_no_answer(runner: CliRunner) -> None:
+    # `history Portland` → "Courtland Police Department (AL) on 2026-12-02: active…", exit 0
+    out, err = run(runner, "history", "Portland", code=1)
+    assert out == ""
+    assert err.startswith("icestatus: error: no agency named 'Portland'; nearest: Courtland Police Department (AL)")
+
+
+def test_a_state_as_icestatus_prints_it_is_a_state(runner: CliRunner) -> None:
+    # `history "Harris County (TX)"` → GA, exit 0
+    for query in ("Harris County (TX)", "Harris County Tex", "Harris County Sheriff's Office (TX)"):
+        doc = json.loads(run(runner, "history", query, "--format", "json")[0])
+        assert doc["department"]["state"] == "TX", query
+
+
+# ---------------------------------------------------------------- R4: search at 80 columns
+
+
+@pytest.mark.parametrize(("args", "columns"), [
+    (("galveston",), 80), (("county", "--limit", "3"), 80), (("pensacola",), 80), (("nassau county",), 80),
+    (("galveston",), 60),
+])
+def test_search_table_loses_no_text_and_keeps_ids_whole(runner: CliRunner, args: tuple[str, ...], columns: int) -> None:
+    # `search galveston` at 80 columns: Status "active (task forc" / "warrant)", ids split
+    # mid-word, the footer cut at "(drop --limit to"
+    out, _ = run(runner, "search", *args, columns=columns)
+    lines = out.splitlines()
+    assert max(map(len, lines)) <= columns
+    found = json.loads(run(runner, "search", *args, "--format", "json")[0])
+    words = out.split()
+    for row in found:
+        assert row["department_id"] in words  # whole, on one line, copyable
+    assert "jail," in words or "galveston" not in args  # the Status words all there
+    if "--limit" in args:
+        assert "showing the first 3 (drop --limit to see all)" in " ".join(words)
