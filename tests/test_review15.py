@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from icestatus.cli import app
+from icestatus.output.text import limit_lines
 
 TODAY = "2026-05-20"
 
@@ -20,8 +21,9 @@ def _today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ICESTATUS_TODAY", TODAY)
 
 
-def run(runner: CliRunner, *args: str, code: int = 0, columns: int = 80) -> tuple[str, str]:
-    result = runner.invoke(app, list(args), catch_exceptions=False, env={"COLUMNS": str(columns)})
+def run(runner: CliRunner, *args: str, code: int = 0, columns: int = 80, today: str = TODAY) -> tuple[str, str]:
+    result = runner.invoke(app, list(args), catch_exceptions=False,
+                           env={"COLUMNS": str(columns), "ICESTATUS_TODAY": today})
     assert result.exit_code == code, (result.stdout, result.stderr)
     return result.stdout, result.stderr
 
@@ -63,3 +65,52 @@ def test_search_table_loses_no_text_and_keeps_ids_whole(runner: CliRunner, args:
     assert "jail," in words or "galveston" not in args  # the Status words all there
     if "--limit" in args:
         assert "showing the first 3 (drop --limit to see all)" in " ".join(words)
+
+
+# ---------------------------------------------------------------- R5: dates and limits
+
+
+LATE = "2026-12-02"  # long after the bundled registry's last list
+
+
+def _limits(date: str) -> list[str]:
+    import datetime as dt
+
+    from icestatus.coverage import Coverage, answer_on
+    from icestatus.registry import bundled_registry_path, load_registry
+
+    return answer_on(Coverage.of(load_registry(bundled_registry_path())), dt.date.fromisoformat(date)).limits()
+
+
+def test_search_says_what_its_status_rests_on(runner: CliRunner) -> None:
+    # `search` printed "status on 2026-12-02" with no data date and no stderr warning in
+    # any format; JSON/CSV rows had no as_of/listed_on
+    limits = _limits(LATE)
+    assert any("latest participating list" in x for x in limits)
+    out, err = run(runner, "search", "wells", today=LATE)
+    words = " ".join(out.split())
+    assert f"status on {LATE} (ICE's latest list: " in words
+    for line in limit_lines(limits):
+        assert " ".join(line.split()) in words
+    for fmt in ("json", "csv"):
+        _, err = run(runner, "search", "wells", "--format", fmt, today=LATE)
+        assert err.startswith(f"icestatus: warning: {limits[0]}")
+    rows = json.loads(run(runner, "search", "wells", "--format", "json", today=LATE)[0])
+    last = max(r["listed_on"] for r in rows)
+    assert {r["as_of"] for r in rows} == {LATE} and last < LATE and {r["listed_on"] for r in rows} == {last}
+
+
+def test_history_says_what_its_first_line_cannot(runner: CliRunner) -> None:
+    # `history wells --on 2024-01-01` → "no 287(g) agreement or application yet (registry
+    # data through 2026-05-18)", with nothing on what ICE's lists cover
+    early = "2005-01-01"  # before ICE's first list in the registry
+    limits = _limits(early)
+    assert any("before ICE's first participating list" in x for x in limits)
+    out, err = run(runner, "history", "wells", "--on", early)
+    first = " ".join(out.split("\n\n")[0].split())
+    assert first.startswith(f"Wells Police Department (ME) on {early}: ")
+    for line in limit_lines(limits):
+        assert " ".join(line.split()) in first
+    assert "icestatus: warning: " in err
+    doc = json.loads(run(runner, "history", "wells", "--on", early, "--format", "json")[0])
+    assert doc["standing"]["limits"] == limits

@@ -134,9 +134,10 @@ def history(
 
     Example: icestatus history wells   (or: icestatus history "jim wells" --state TX)
     """
+    from icestatus.coverage import Coverage, answer_on
     from icestatus.match import find_department
     from icestatus.output.rows import HISTORY_COLUMNS, history_document, history_rows
-    from icestatus.output.text import standing_line
+    from icestatus.output.text import limit_lines, standing_line
     from icestatus.query import data_through, standings
     from icestatus.replay import history as events_of
 
@@ -155,6 +156,8 @@ def history(
     standing = standings(reg, date, [dept])[dept.id]
     data_date = data_through(reg)
     sources = {s.id: s for s in reg.sources}
+    warn_coverage(reg, date)
+    limits = answer_on(Coverage.of(reg), date).limits()  # what the first line cannot say
 
     def view() -> RenderableType:
         from rich.console import Group
@@ -162,11 +165,11 @@ def history(
 
         from icestatus.output.views import cell, history_view
 
-        return Group(cell(standing_line(standing, data_date), limit=None), Text(""),
+        return Group(cell(standing_line(standing, data_date), *limit_lines(limits), limit=None), Text(""),
                      history_view(dept, events, sources, match.also))
 
     out.emit(history_rows(dept, events), HISTORY_COLUMNS, view,
-             document=history_document(dept, events, sources, match.also, standing, data_date))
+             document=history_document(dept, events, sources, match.also, standing, data_date, limits))
 
 
 @app.command()
@@ -198,9 +201,10 @@ def search(
 
     Example: icestatus search "nassau county"   (then: icestatus history ny-nassau-county-sheriffs-office)
     """
+    from icestatus.coverage import Coverage, answer_on
     from icestatus.match import search as find_all
     from icestatus.output.rows import SEARCH_COLUMNS, search_rows
-    from icestatus.output.text import standing_text
+    from icestatus.output.text import limit_lines, sheet_phrase, standing_text
     from icestatus.query import standings
 
     out = output_for(format_)
@@ -209,15 +213,20 @@ def search(
     found = find_all(reg, query, state)
     shown = found[:limit]
     where = standings(reg, date, [c.department for c in shown])
-    rows = search_rows(shown, where)
+    warn_coverage(reg, date)
+    answer = answer_on(Coverage.of(reg), date)
+    rows = search_rows(shown, where, answer)
 
     def view() -> RenderableType:
         from icestatus.output.views import search_table
 
-        caption = f"{len(found):,} {'agency matches' if len(found) == 1 else 'agencies match'} · status on {date}"
+        phrase = sheet_phrase(answer.participating)
+        caption = (f"{len(found):,} {'agency matches' if len(found) == 1 else 'agencies match'} · status on {date}"
+                   + (f" ({phrase})" if phrase else ""))
         if limit is not None and limit < len(found):
             caption += f" · showing the first {limit:,} (drop --limit to see all)"
         statuses = [standing_text(where[c.department.id], short=True) for c in shown]
-        return search_table(rows, statuses, f"Agencies matching {query!r}", caption, terminal_width())
+        return search_table(rows, statuses, f"Agencies matching {query!r}", [caption, *limit_lines(answer.limits())],
+                            terminal_width())
 
     out.emit(rows, SEARCH_COLUMNS, view)

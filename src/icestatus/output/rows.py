@@ -172,13 +172,14 @@ def standing_row(st: Standing, data_date: dt.date | None) -> Row:
 
 def history_document(
     dept: Department, events: Iterable[Event], sources: Mapping[str, Source], also: Iterable[Department],
-    standing: Standing | None = None, data_date: dt.date | None = None,
+    standing: Standing | None = None, data_date: dt.date | None = None, limits: Sequence[str] = (),
 ) -> Row:
-    """``history``'s JSON: the agency, where it stands, its events with their sources,
-    close runners-up of the name asked."""
+    """``history``'s JSON: the agency, where it stands (and what that cannot say:
+    ``coverage.Answer.limits``), its events with their sources, close runners-up of the
+    name asked."""
     doc: Row = {"department": department_row(dept)}
     if standing is not None:
-        doc["standing"] = standing_row(standing, data_date)
+        doc["standing"] = {**standing_row(standing, data_date), "limits": list(limits)}
     doc["events"] = [event_row(e, sources) for e in events]
     doc["also_matched"] = [department_row(d) for d in also]
     return doc
@@ -201,11 +202,16 @@ def history_rows(dept: Department, events: Iterable[Event]) -> list[Row]:
 
 # ---------------------------------------------------------------- search
 
-SEARCH_COLUMNS = ("rank", "score", *AGENCY_COLUMNS, "status", "standing", "matched", "aliases")
+SEARCH_COLUMNS = ("rank", "score", *AGENCY_COLUMNS, "status", "standing", "matched", "aliases",
+                  "as_of", "listed_on", "pending_unknown")
 
 
-def search_rows(candidates: Sequence[Candidate], standings: Mapping[str, Standing]) -> list[Row]:
-    """The JSON/CSV contract of ``search``: one object per matching agency, best first."""
+def search_rows(
+    candidates: Sequence[Candidate], standings: Mapping[str, Standing], answer: Answer | None = None
+) -> list[Row]:
+    """The JSON/CSV contract of ``search``: one object per matching agency, best first,
+    with the date of its status and what that rests on (``basis_fields``)."""
+    basis = basis_fields(answer)
     from icestatus.output.text import standing_text
 
     out = []
@@ -214,7 +220,7 @@ def search_rows(candidates: Sequence[Candidate], standings: Mapping[str, Standin
         out.append({
             "rank": rank, "score": round(c.score, 3), **agency_fields(c.department),
             "status": st.status, "standing": standing_text(st), "matched": c.spelling,
-            "aliases": list(c.department.aliases),
+            "aliases": list(c.department.aliases), **basis,
         })
     return out
 

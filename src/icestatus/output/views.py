@@ -198,10 +198,10 @@ SEARCH_MIN_COLUMN = 12  # search_table: the least width worth giving County or S
 
 
 def search_table(
-    rows: Sequence[Mapping[str, Any]], statuses: Sequence[str], title: str, caption: str | None, width: int
+    rows: Sequence[Mapping[str, Any]], statuses: Sequence[str], title: str, caption: Sequence[str], width: int
 ) -> Table:
     """``search``'s matches (``output.rows.search_rows``), best first, with where each
-    stands in a few words (*statuses*).
+    stands in a few words (*statuses*); *caption*: its lines.
 
     Nothing is cropped and ids stay whole (to copy into ``history``): the Agency column is
     as wide as the longest id, the other columns wrap by words, and when *width* leaves
@@ -220,7 +220,7 @@ def search_table(
                    for r in rows), default=0)  # the name, and "(as ...)" the spelling that matched
     # A fixed width, which Rich never narrows: the id whole, the name wrapped in it if need be.
     agency_width = max(id_width, min(longest, id_width + left - SEARCH_MIN_COLUMN * (county_column + status_column)))
-    table = Table(title=cell(title, limit=None), caption=cell(caption, limit=None), caption_justify="left",
+    table = Table(title=cell(title, limit=None), caption=cell(*caption, limit=None), caption_justify="left",
                   box=box.SIMPLE_HEAD)
     table.add_column("Agency · id", overflow="fold", width=agency_width)
     table.add_column("St", no_wrap=True)
