@@ -449,3 +449,16 @@ def test_trend_summary_and_peak_rest_on_covered_points(runner: CliRunner) -> Non
     assert "on 2019-01-01 →" not in summary  # 2019 is in the gap of years without a capture
     rows = json.loads(run(runner, "trend", "--from", "2019-01-01", "--to", "2026-12-01", "-f", "json")[0])
     assert last.isoformat() in [r["date"] for r in rows]
+
+
+def test_an_empty_json_answer_still_says_pending_is_unknown(runner: CliRunner) -> None:
+    """`list --status pending --format json` after ICE's last pending list has no row to
+    carry `pending_unknown`: stderr says it (review: a script would read [] as 0 pending)."""
+    last_pending = last_sheet(BUNDLED, "pending")
+    late = (last_pending + dt.timedelta(days=30)).isoformat()
+    out, err = run(runner, "list", "--status", "pending", "--format", "json", ICESTATUS_TODAY=late)
+    assert json.loads(out) == []
+    assert f"pending unknown: ICE's last pending list in this registry is of {last_pending}" in err
+    _, err = run(runner, "list", "--status", "pending", "--format", "json",
+                 ICESTATUS_TODAY=last_pending.isoformat())
+    assert "pending unknown" not in err
