@@ -114,3 +114,30 @@ def test_history_says_what_its_first_line_cannot(runner: CliRunner) -> None:
     assert "icestatus: warning: " in err
     doc = json.loads(run(runner, "history", "wells", "--on", early, "--format", "json")[0])
     assert doc["standing"]["limits"] == limits
+
+
+# ---------------------------------------------------------------- R3: counties, parishes, acronyms
+
+
+def test_county_filter_takes_the_county_ice_misspells(runner: CliRunner) -> None:
+    # `list --county Lampasas` → "did you mean Lampass County (TX)?" while `history Lampasas` works
+    rows = json.loads(run(runner, "list", "--county", "Lampasas", "--format", "json")[0])
+    assert rows and {(r["state"], r["county"]) for r in rows} == {("TX", "Lampass County")}
+    _, err = run(runner, "list", "--county", "Zzyzx", code=2)
+    assert "`icestatus search NAME` and `icestatus list --format csv` show the county" in err
+    assert "see `icestatus list` for the counties" not in err  # list shows no County column at 80 columns
+
+
+def test_a_parish_is_in_louisiana(runner: CliRunner) -> None:
+    # `history "Jefferson Parish"` → a 6-way tie of non-Louisiana Jefferson agencies
+    _, err = run(runner, "history", "Jefferson Parish", code=1)
+    assert err.startswith("icestatus: error: nothing in Louisiana matches 'Jefferson Parish'")
+
+
+@pytest.mark.parametrize(("query", "meant"), [
+    ("Florida DOC", "fl-florida-department-of-corrections"),   # "nothing in Florida matches 'DOC'"
+    ("Virginia DOC Law Enforcement Services", "va-virginia-doc-law-enforcement-services"),  # ICE's own acronym
+])
+def test_state_agency_acronyms(runner: CliRunner, query: str, meant: str) -> None:
+    doc = json.loads(run(runner, "history", query, "--format", "json")[0])
+    assert doc["department"]["id"] == meant

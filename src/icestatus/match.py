@@ -12,10 +12,11 @@ How a query is read:
    County (TX)", as icestatus prints it; "N.Y."); the traditional abbreviations
    (``STATE_ABBREVIATIONS``: "Fla.", "Tex", "Calif.") are a state at the end only. A
    code that is also an abbreviation (``co`` county, ``mt`` mount) is a state only in
-   capitals: "Harris Co." is a county.
+   capitals: "Harris Co." is a county. A parish is in Louisiana ("Jefferson Parish").
 3. The rest is split into words as ``names.normalize_name`` does (``SO``, ``PD``,
-   ``Co.``, ``Dept``, ``St.`` expanded, case, accents and punctuation ignored), so word
-   order does not matter.
+   ``Co.``, ``Dept``, ``St.`` expanded, case, accents and punctuation ignored; and, in
+   names and queries alike, the acronyms of ``ACRONYMS``: DOC, DOT, DNR), so word order
+   does not matter.
 4. Each word weighs by how rare it is among the registry's agencies (inverse document
    frequency, ``log(1 + agencies / agencies with the word)``). Words that carry no
    identity (``names.GENERIC_WORDS``: county, sheriff's office, police department, city
@@ -99,6 +100,18 @@ STATE_ABBREVIATIONS: dict[str, str] = {
     "wis": "WI", "wisc": "WI", "wyo": "WY",
 }
 _BRACKETS = "()[]{}<>.,;:"
+# Acronyms of state agencies, read as their words on both sides (query and names) by the
+# matcher only ("Florida DOC" is the Florida Department of Corrections, and ICE's "Virginia
+# DOC Law Enforcement Services" is found by "Virginia Department of Corrections"); DPS, SO,
+# PD are ``names.ABBREVIATIONS``.
+ACRONYMS: dict[str, str] = {
+    "doc": "department of corrections", "dot": "department of transportation",
+    "dnr": "department of natural resources",
+}
+
+
+def _expand(normal: str) -> str:
+    return " ".join(ACRONYMS.get(w, w) for w in normal.split())
 
 _STATE_WORDS: dict[str, str] = {
     **{code.lower(): code for code in USPS_NAMES},
@@ -187,7 +200,7 @@ def parse_query(text: str) -> Query:
     """
     raw = [w for w in _SPLIT.split(text.strip()) if w]
     # Normalise word by word, so that a raw word lines up with its normal form(s).
-    normal = [normalize_name(w) for w in raw]
+    normal = [_expand(normalize_name(w)) for w in raw]
     keep = [(r, n) for r, n in zip(raw, normal, strict=True) if n]
     raw, normal = [r for r, _ in keep], [n for _, n in keep]
     for start in (False, True):
@@ -225,7 +238,7 @@ class NameIndex:
                 for alias in dept.aliases:
                     owners.append(dept)
                     texts.append(alias)
-        words = [frozenset(normal.split()) for normal in normalize_names(texts)]
+        words = [frozenset(_expand(normal).split()) for normal in normalize_names(texts)]
         self.spellings = list(map(_Spelling, owners, texts, words))
         seen_in = Counter(chain.from_iterable(ws for dept, ws in zip(owners, words, strict=True) if not dept.aliases))
         union: dict[str, set[str]] = {}
@@ -365,12 +378,13 @@ def _listing(candidates: Sequence[Department]) -> str:
 
 
 def resolve_state(query: Query, state: str | None) -> str | None:
-    """The one state filter of a lookup: ``--state``, or the state the query names."""
+    """The one state filter of a lookup: ``--state``, or the state the query names
+    (a parish is in Louisiana: "Jefferson Parish")."""
     if state and query.state and state != query.state:
         raise UsageError(
             f"{query.text!r} names {state_name(query.state)} but --state says {state_name(state)}: give one"
         )
-    return state or query.state
+    return state or query.state or ("LA" if "parish" in query.words else None)
 
 
 def search(

@@ -128,7 +128,10 @@ def _known_types(registry: Registry, types: Iterable[str]) -> frozenset[str]:
 def _known_counties(registry: Registry, counties: Iterable[str], states: frozenset[str]) -> frozenset[tuple[str, str]]:
     """The (state, county) pairs the counties asked name: the same county whatever the case or
     suffix ("Harris", "harris county", "Harris Co."), and ICE's misspellings of it in the
-    same state (one letter off: "Pulaksi County" for Pulaski County, Arkansas)."""
+    same state (one letter off: "Pulaksi County" for Pulaski County, Arkansas); a county
+    ICE spells otherwise is found through the agencies' aliases ("Lampasas" finds ICE's
+    "Lampass County", Texas, whose sheriff's office has the alias "Lampasas County
+    Sheriff's Office")."""
     asked = list(counties)
     if not asked:
         return frozenset()
@@ -141,6 +144,8 @@ def _known_counties(registry: Registry, counties: Iterable[str], states: frozens
     for text in asked:
         key = county_key(text)
         exact = by_key.get(key, set())
+        if not exact:  # ICE misspelt it ("Lampass" for Lampasas): the agencies an alias spells it for
+            exact = _county_in_aliases(registry, key)
         if not exact:
             raise UsageError(_no_county(text, key, by_key, states))
         if states and not any(st in states for st, _ in exact):
@@ -160,6 +165,15 @@ def _known_counties(registry: Registry, counties: Iterable[str], states: frozens
     return frozenset(out)
 
 
+def _county_in_aliases(registry: Registry, key: str) -> set[tuple[str, str]]:
+    """The (state, county) of agencies with a county whose alias names *key* as a county."""
+    wanted = tuple(f" {key} {suffix} " for suffix in _COUNTY_SUFFIXES)
+    return {
+        (d.state, d.county) for d in registry.departments
+        if d.county and any(w in f" {normalize_name(alias)} " for alias in d.aliases for w in wanted)
+    }
+
+
 def _no_county(text: str, key: str, by_key: dict[str, set[tuple[str, str]]], states: frozenset[str]) -> str:
     from rapidfuzz import fuzz, process
 
@@ -168,7 +182,8 @@ def _no_county(text: str, key: str, by_key: dict[str, set[tuple[str, str]]], sta
         " / ".join(sorted({f"{c} ({st})" for st, c in by_key[k] if not states or st in states}))
         for k, _, _ in process.extract(key, keys, scorer=fuzz.ratio, limit=5, score_cutoff=70)
     ]
-    hint = f"; did you mean {', '.join(near)}?" if near else "; see `icestatus list` for the counties ICE gives"
+    hint = (f"; did you mean {', '.join(near)}?" if near
+            else "; `icestatus search NAME` and `icestatus list --format csv` show the county ICE gives each agency")
     return f"no agency in the registry has county {text!r}{hint}"
 
 
