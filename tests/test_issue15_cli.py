@@ -278,8 +278,7 @@ def test_a_full_disk_is_one_line_and_its_own_exit_code(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-m", "icestatus", "list"], stdout=full, stderr=subprocess.PIPE,
                               text=True, env=env, check=False, timeout=60)
     assert done.returncode == ExitCode.OUTPUT
-    assert done.stderr == ("icestatus: error: cannot write the answer: no space left on the device standard "
-                           "output goes to\n")
+    assert done.stderr == "icestatus: error: cannot write the answer: no space left on the device it is written to\n"
 
 
 def test_a_closed_stdout_is_one_line_and_its_own_exit_code() -> None:

@@ -141,3 +141,58 @@ def test_a_parish_is_in_louisiana(runner: CliRunner) -> None:
 def test_state_agency_acronyms(runner: CliRunner, query: str, meant: str) -> None:
     doc = json.loads(run(runner, "history", query, "--format", "json")[0])
     assert doc["department"]["id"] == meant
+
+
+# ---------------------------------------------------------------- R6: polish
+
+
+def test_history_header_shows_no_placeholder_as_a_county(runner: CliRunner) -> None:
+    # the header showed ICE's placeholders as if they were counties: "State, #NA"
+    out, _ = run(runner, "history", "ar-arkansas-national-guard", columns=120)
+    header = next(line for line in out.splitlines() if "· ar-arkansas-national-guard" in line)
+    assert header.strip().endswith("· ar-arkansas-national-guard · State Agency")
+    assert "#NA" not in out.split("\n\n")[1]
+
+
+def test_help_help(runner: CliRunner) -> None:
+    # `icestatus help help` → "no command 'help'"
+    out, _ = run(runner, "help", "help")
+    assert out.startswith("Usage: icestatus help [OPTIONS] [COMMAND]")
+
+
+def test_search_help_keeps_its_example_id_whole(runner: CliRunner) -> None:
+    # the example in `search --help` wrapped the id ("ny-⏎nassau-county-sheriffs-office")
+    out, _ = run(runner, "search", "--help")
+    assert "ny-nassau-county-sheriffs-office" in out.split()
+
+
+def test_an_empty_answer_is_wrapped_in_a_terminal(tmp_path: object) -> None:
+    # an empty `list --state ME` answer's lines were not wrapped at 80 columns (tmux broke
+    # them mid-word); through a pipe they stay one line each
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ICESTATUS_TODAY": "2026-12-02", "COLUMNS": "80", "LINES": "50"}
+    main, sub = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "icestatus", "list", "--state", "ME"], stdin=sub, stdout=sub,
+                            stderr=subprocess.DEVNULL, env=env)
+    os.close(sub)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 4096)
+        except OSError:  # the pty closes when the command ends
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    assert proc.wait(timeout=60) == 0
+    lines = b"".join(chunks).decode().replace("\r\n", "\n").splitlines()
+    assert lines[0].startswith("No 287(g) agreements in force in Maine on 2026-12-02")
+    assert len(lines) > 3 and max(map(len, lines)) <= 80
+    piped = subprocess.run([sys.executable, "-m", "icestatus", "list", "--state", "ME"], capture_output=True,
+                           text=True, env=env, check=True, timeout=60).stdout.splitlines()
+    assert max(map(len, piped)) > 80 and len(piped) < len(lines)

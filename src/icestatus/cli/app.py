@@ -62,9 +62,9 @@ def say(message: str) -> None:
 # Why writing the answer failed, for the one-line error (errno -> words).
 _OUTPUT_ERRORS = {
     errno.EPIPE: "standard output was closed before the answer was written (by `head`, say)",
-    errno.ENOSPC: "no space left on the device standard output goes to",
-    errno.EDQUOT: "disk quota exceeded on the device standard output goes to",
-    errno.EFBIG: "the file standard output goes to is too large",
+    errno.ENOSPC: "no space left on the device it is written to",
+    errno.EDQUOT: "disk quota exceeded on the device it is written to",
+    errno.EFBIG: "the file it is written to is too large",
     errno.EIO: "input/output error writing standard output",
 }
 
@@ -255,6 +255,16 @@ def warn_coverage(registry: Registry, *dates: dt.date) -> None:
         warn(message)
 
 
+def echo_line(text: str) -> None:
+    """One line of a plain-text answer on stdout: in a terminal, wrapped at its width
+    between words (a terminal would break it mid-word); through a pipe, as is."""
+    if sys.stdout.isatty():
+        import textwrap
+
+        text = textwrap.fill(text, width=terminal_width(), break_long_words=False, break_on_hyphens=False)
+    typer.echo(text)
+
+
 def echo_basis(answer: Answer, *, pending: bool = True, basis: Basis | None = None) -> None:
     """Under a one-line answer (no table to hold a footer): ICE's list it rests on
     (*basis*, default the participating list) and what it cannot say (``Answer.limits``)."""
@@ -262,7 +272,7 @@ def echo_basis(answer: Answer, *, pending: bool = True, basis: Basis | None = No
 
     phrase = sheet_phrase(basis or answer.participating)
     for line in [*([f"{phrase}."] if phrase else []), *limit_lines(answer.limits(pending=pending))]:
-        typer.echo(line)
+        echo_line(line)
 
 
 # ---------------------------------------------------------------- printing

@@ -25,7 +25,7 @@ def help_(
     if command is None:
         typer.echo(root.get_help())
         return
-    names = [n for n in group.list_commands(root) if n != "help"]  # type: ignore[attr-defined]
+    names = list(group.list_commands(root))  # type: ignore[attr-defined]
     cmd = group.get_command(root, command) if command in names else None  # type: ignore[attr-defined]
     if cmd is None:
         raise UsageError(f"no command {command!r}: the commands are {', '.join(names)}")

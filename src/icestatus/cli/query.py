@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from icestatus.cli.app import app, echo_basis, open_registry, output_for, terminal_width, warn, warn_coverage
+from icestatus.cli.app import (
+    app,
+    echo_basis,
+    echo_line,
+    open_registry,
+    output_for,
+    terminal_width,
+    warn,
+    warn_coverage,
+)
 from icestatus.cli.options import (
     Filters,
     FormatOpt,
@@ -57,13 +66,13 @@ def _agreements(
         narrowed = " of these models, types and counties" if filters.models or filters.types or filters.counties else ""
         unknown = answer.pending_unknown
         if only_pending:
-            typer.echo(f"Pending 287(g) applications{place} on {date} are not known: {unknown}." if unknown
-                       else f"No pending 287(g) applications{place}{narrowed} on {date}.")
+            echo_line(f"Pending 287(g) applications{place} on {date} are not known: {unknown}." if unknown
+                      else f"No pending 287(g) applications{place}{narrowed} on {date}.")
         elif statuses:
-            typer.echo(empty_message(" or ".join(s.value for s in statuses), place + narrowed, date))
+            echo_line(empty_message(" or ".join(s.value for s in statuses), place + narrowed, date))
         else:
             none_pending = " (pending unknown)." if unknown else " (and none pending)."
-            typer.echo(empty_message("in force", place + narrowed, date).rstrip(".") + none_pending)
+            echo_line(empty_message("in force", place + narrowed, date).rstrip(".") + none_pending)
         echo_basis(answer, pending=not only_pending, basis=basis)
         return
     if not out.table and answer.pending_unknown and (only_pending or not statuses):
@@ -202,7 +211,9 @@ def search(
     (county, sheriff's office, police department, city of, SO, PD) count little, a state
     at the end is a filter ("Harris County TX"), typos and ICE's own spellings are found.
 
-    Example: icestatus search "nassau county"   (then: icestatus history ny-nassau-county-sheriffs-office)
+    Example: icestatus search "nassau county"
+
+    Then: icestatus history ny-nassau-county-sheriffs-office   (an id it lists)
     """
     from icestatus.coverage import Coverage, answer_on
     from icestatus.match import search as find_all

@@ -149,8 +149,11 @@ def history_view(
     dept: Department, events: Sequence[Event], sources: Mapping[str, Source],
     also: Sequence[Department] = (),
 ) -> RenderableType:
+    from icestatus.query import agency_type, county_key
+
     title = f"{dept.name} ({dept.state}) · {dept.id}"
-    details = [x for x in (dept.type, dept.county) if x]
+    # ICE's placeholders (#NA, N/A) are no type or county
+    details = [x for x in (agency_type(dept.type), dept.county if county_key(dept.county) else None) if x]
     if details:
         title += " · " + ", ".join(details)
     aliases = "also spelled: " + "; ".join(dept.aliases) if dept.aliases else None
