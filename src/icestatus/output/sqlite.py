@@ -145,8 +145,10 @@ def _fill(
 def _write_tables(
     db: Any, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str]
 ) -> None:
-    db[INFO_TABLE].insert_all([{"key": k, "value": v} for k, v in info.items()], pk="key")
-    db["sources"].insert_all(
+    _put(db, INFO_TABLE, ({"key": k, "value": v} for k, v in info.items()), pk="key",
+         columns={"key": str, "value": str})
+    _put(
+        db, "sources",
         (
             {
                 "id": s.id, "kind": s.kind.value, "title": s.title, "publisher": s.publisher, "url": s.url,
@@ -155,39 +157,42 @@ def _write_tables(
             }
             for s in registry.sources
         ),
-        pk="id", columns=_columns(published=str, sheet=str, half=str, rows=int, same_as=str, sha1=str,
-                                  url=str, note=str),
+        pk="id", columns=_columns("id kind title publisher url published sheet half rows:int same_as "
+                                           "suspect:bool sha1 note"),
         foreign_keys=[("same_as", "sources", "id")],
     )
-    db["agencies"].insert_all(
+    _put(
+        db, "agencies",
         (
             {"id": d.id, "name": d.name, "state": d.state, "type": d.type, "county": d.county,
              "county_fips": d.county_fips, "aliases": _json(d.aliases)}
             for d in registry.departments
         ),
-        pk="id", columns=_columns(type=str, county=str, county_fips=str),
+        pk="id", columns=_columns("id name state type county county_fips aliases"),
     )
-    db["agency_aliases"].insert_all(
-        ({"agency_id": d.id, "alias": a} for d in registry.departments for a in d.aliases),
-        pk=("agency_id", "alias"), foreign_keys=[("agency_id", "agencies", "id")],
-        columns={"agency_id": str, "alias": str},
+    _put(
+        db, "agency_aliases", ({"agency_id": d.id, "alias": a} for d in registry.departments for a in d.aliases),
+        pk=("agency_id", "alias"), columns=_columns("agency_id alias"),
+        foreign_keys=[("agency_id", "agencies", "id")],
     )
     rows = term_rows(terms, on)
     agreement_columns = [c for c in TERM_COLUMNS if c != "sources"]
-    db["agreements"].insert_all(
-        ({c: r[c] for c in agreement_columns} for r in rows),
+    _put(
+        db, "agreements", ({c: r[c] for c in agreement_columns} for r in rows),
         pk="agreement_id", columns={**dict.fromkeys(agreement_columns, str),
-                                    **_columns(term=int, events=int, renewal_pending=int, moa_pending=int)},
+                                    **_columns("term:int events:int renewal_pending:bool moa_pending:bool")},
         foreign_keys=[("department_id", "agencies", "id"), ("first_listed_source", "sources", "id"),
                       ("last_listed_source", "sources", "id")],
     )
-    db["agreement_sources"].insert_all(
+    _put(
+        db, "agreement_sources",
         ({"agreement_id": r["agreement_id"], "source_id": s} for r in rows for s in r["sources"]),
-        pk=("agreement_id", "source_id"), columns={"agreement_id": str, "source_id": str},
+        pk=("agreement_id", "source_id"), columns=_columns("agreement_id source_id"),
         foreign_keys=[("agreement_id", "agreements", "agreement_id"), ("source_id", "sources", "id")],
     )
     term_of = {id(ev): r.term.id for r in terms for ev in r.term.events}  # the log's own event objects
-    db["events"].insert_all(
+    _put(
+        db, "events",
         (
             {
                 "id": i, "department_id": e.department_id, "model": e.model.value, "kind": e.kind.value,
@@ -197,26 +202,29 @@ def _write_tables(
             }
             for i, e in enumerate(registry.events)
         ),
-        pk="id", columns=_columns(not_before=str, signed=str, moa_url=str, note=str, agreement_id=str),
+        pk="id", columns=_columns("id:int department_id model kind date not_before signed moa_url "
+                                  "moa_pending:bool note agreement_id sources"),
         foreign_keys=[("department_id", "agencies", "id"), ("agreement_id", "agreements", "agreement_id")],
     )
     _source_links(db, "event", "events", [e.sources for e in registry.events])
-    db["policies"].insert_all(
+    _put(
+        db, "policies",
         (
             {"id": i, "state": p.state, "kind": p.kind.value, "date": p.date.isoformat(),
              "not_before": _date(p.not_before), "summary": p.summary, "sources": _json(p.sources)}
             for i, p in enumerate(registry.policies)
         ),
-        pk="id", columns=_columns(id=int, state=str, kind=str, date=str, not_before=str, summary=str, sources=str),
+        pk="id", columns=_columns("id:int state kind date not_before summary sources"),
     )
     _source_links(db, "policy", "policies", [p.sources for p in registry.policies])
-    db["coverage"].insert_all(
+    _put(
+        db, "coverage",
         (
             {"sheet": kind.value, "first": c.first.isoformat(), "first_source": c.first_source,
              "last": c.last.isoformat(), "last_source": c.last_source}
             for kind, c in registry.coverage.items()
         ),
-        pk="sheet", columns={"sheet": str, "first": str, "first_source": str, "last": str, "last_source": str},
+        pk="sheet", columns=_columns("sheet first first_source last last_source"),
         foreign_keys=[("first_source", "sources", "id"), ("last_source", "sources", "id")],
     )
     for table, columns in (
@@ -231,21 +239,34 @@ def _write_tables(
         db[table].create_index(columns, if_not_exists=True)
 
 
+def _put(
+    db: Any, table: str, rows: Iterable[dict[str, Any]], *, pk: str | tuple[str, ...], columns: dict[str, type],
+    foreign_keys: Sequence[tuple[str, str, str]] = (),
+) -> None:
+    """Create *table* with its whole schema (*columns*, in order; so an empty table exists
+    too, e.g. the policies of a registry built by ``init`` and ``ingest``), then insert *rows*."""
+    db[table].create(columns, pk=pk, foreign_keys=list(foreign_keys), if_not_exists=True)
+    db[table].insert_all(rows)
+
+
 def _source_links(db: Any, owner: str, table: str, cited: Sequence[Sequence[str]]) -> None:
     """``<owner>_sources``: (``<owner>_id``, position) -> source_id, for the records of
     *table* (by position) and the sources each cites (*cited*), in their order."""
     key = f"{owner}_id"
-    db[f"{owner}_sources"].insert_all(
+    _put(
+        db, f"{owner}_sources",
         ({key: i, "position": n, "source_id": s} for i, sources in enumerate(cited) for n, s in enumerate(sources)),
-        pk=(key, "position"), columns={key: int, "position": int, "source_id": str},
+        pk=(key, "position"), columns=_columns(f"{key}:int position:int source_id"),
         foreign_keys=[(key, table, "id"), ("source_id", "sources", "id")],
     )
 
 
-def _columns(**types: type) -> dict[str, type]:
-    """Column types sqlite-utils cannot infer from the first rows (a column that is empty
-    there, or empty tables)."""
-    return types
+_TYPES: dict[str, type] = {"int": int, "bool": bool, "": str}
+
+
+def _columns(spec: str) -> dict[str, type]:
+    """A table's columns in order: ``name`` (TEXT), ``name:int``, ``name:bool`` (0/1)."""
+    return {name: _TYPES[kind] for name, _, kind in (word.partition(":") for word in spec.split())}
 
 
 def metadata_for(database: str, registry: Registry, on: dt.date) -> dict[str, Any]:
