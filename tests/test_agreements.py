@@ -209,7 +209,8 @@ def test_filters_and_table(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert "Wells Police" in result.stdout and "terminated" in result.stdout and "3 agreements" in result.stdout
     result = runner.invoke(app, ["agreements", "--on", "2024-01-01", "--state", "ME"])
-    assert result.exit_code == 0 and "No 287(g) agreements in Maine in force or pending on 2024-01-01" in result.stdout
+    assert result.exit_code == 0 and "No 287(g) agreements in force in Maine on 2024-01-01 (pending unknown)." in (
+        result.stdout)
     assert Status.pending.value in {r["status"] for r in run_json(
         runner, "agreements", "--on", "2025-07-18", "--status", "pending", "--format", "json")}
 
@@ -218,3 +219,57 @@ def test_an_older_registry_without_fips_still_loads(tmp_path: Path, synthetic: R
     path = write(synthetic, tmp_path / "r.json")
     assert "county_fips" not in path.read_text()
     assert all(d.county_fips is None for d in load_registry(path).departments)
+
+
+def test_none_found_names_the_filters_and_what_is_not_known(runner: CliRunner) -> None:
+    """An empty answer names every filter asked, and says what the data cannot tell, as
+    `list` does: pending unknown where ICE's pending lists do not cover the date."""
+    result = runner.invoke(app, ["agreements", "--model", "jail", "--state", "ME", "--on", "2025-07-18"])
+    assert result.exit_code == 0
+    # Wells, Maine's one agreement in force that day, is a task force agreement
+    assert result.stdout.startswith(
+        "No 287(g) Jail Enforcement Model agreements in force in Maine on 2025-07-18 (and none pending).\n")
+    assert "ICE's list of that day." in result.stdout
+    assert "Wells" in runner.invoke(app, ["agreements", "--model", "task_force", "--state", "ME",
+                                          "--on", "2025-07-18"]).stdout
+    result = runner.invoke(app, ["agreements", "--state", "ME", "--on", "2026-11-01"])
+    list_ = runner.invoke(app, ["as-of", "2026-11-01", "--state", "ME"])
+    assert result.stdout == list_.stdout  # the answer, ICE's list it rests on and the limits, as as-of says them
+    assert result.stdout.startswith("No 287(g) agreements in force in Maine on 2026-11-01 (pending unknown).\n")
+
+
+def test_pending_is_unknown_where_ices_pending_lists_stop(runner: CliRunner) -> None:
+    """ICE's last pending list is of 2026-02-27: on 2026-05-18 `as-of` and `stats` give
+    pending as unknown, and so does `agreements` (no application listed as pending)."""
+    result = runner.invoke(app, ["agreements", "--status", "pending", "--on", "2026-05-18"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Pending 287(g) applications on 2026-05-18 are not known: ICE's last pending "
+                                    "list in this registry is of 2026-02-27")
+    result = runner.invoke(app, ["agreements", "--status", "pending", "--on", "2026-05-18", "--format", "json"])
+    assert json.loads(result.stdout) == [] and "pending unknown: ICE's last pending list" in result.stderr
+    rows = run_json(runner, "agreements", "--on", "2026-05-18", "--format", "json")
+    stats = run_json(runner, "stats", "--on", "2026-05-18", "--format", "json")["total"]
+    assert stats["pending"] is None
+    assert "pending" not in {r["status"] for r in rows}
+    assert sum(r["status"] in ("active", "paused") for r in rows) == stats["in_force"]
+    table = runner.invoke(app, ["agreements", "--on", "2026-05-18", "--state", "TX"]).stdout
+    assert "pending unknown" in table and " pending (" not in table
+    ever = runner.invoke(app, ["agreements", "--ever", "--on", "2026-05-18", "--state", "TX"]).stdout
+    assert "pending unknown" in ever
+
+
+def test_closed_statuses_without_ever(runner: CliRunner) -> None:
+    """--status ended: the agreements ended by the date (not "none in force"); --status
+    not_started, those begun after it; `list` refuses not_started (nothing it shows has not begun)."""
+    ended = run_json(runner, "agreements", "--status", "ended", "--state", "TX", "--on", "2025-07-18", "--format", "json")
+    ever = run_json(runner, "agreements", "--ever", "--state", "TX", "--on", "2025-07-18", "--format", "json")
+    assert ended and [r["agreement_id"] for r in ended] == [r["agreement_id"] for r in ever if r["status"] == "ended"]
+    assert all(r["ended"] <= "2025-07-18" for r in ended)
+    later = run_json(runner, "agreements", "--status", "not started", "--state", "ME", "--on", "2025-07-18",
+                     "--format", "json")
+    me = run_json(runner, "agreements", "--ever", "--state", "ME", "--on", "2025-07-18", "--format", "json")
+    assert [r["agreement_id"] for r in later] == [r["agreement_id"] for r in me if r["status"] == "not_started"] != []
+    table = runner.invoke(app, ["agreements", "--status", "ended", "--state", "TX", "--on", "2025-07-18"]).stdout
+    assert f"{len(ended)} ended" in table and "No 287(g)" not in table
+    result = runner.invoke(app, ["list", "--status", "not_started"])
+    assert result.exit_code == 2 and "--status not_started is for `icestatus agreements`" in result.stderr

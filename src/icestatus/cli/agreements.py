@@ -8,12 +8,13 @@ the same rows, and every record of the registry, with ``output.sqlite``.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from icestatus.cli.app import app, open_registry, output_for, warn_coverage
+from icestatus.cli.app import app, echo_basis, open_registry, output_for, say, warn_coverage
 from icestatus.cli.options import Filters, FormatOpt, LimitOpt, OnOpt, RegistryOpt, today, with_filters
 from icestatus.enums import OutputFormat
 
@@ -23,7 +24,10 @@ if TYPE_CHECKING:
     from icestatus.agreements import TermOnDate
 
 
-def _footer(rows: list[TermOnDate], ever: bool, pending_unknown: bool) -> str:
+def _footer(rows: list[TermOnDate], closed: bool, pending_unknown: bool, ever: bool) -> str:
+    """The counts under the table: in force, paused, pending (unknown when ICE's pending
+    lists do not cover the date), and with *closed* (``--ever``, or ``--status ended`` or
+    ``not_started``) those ended and not begun."""
     from icestatus.agreements import status_counts
     from icestatus.enums import Status, TermStatus
 
@@ -34,10 +38,10 @@ def _footer(rows: list[TermOnDate], ever: bool, pending_unknown: bool) -> str:
     if counts[Status.paused]:
         parts.append(f"{counts[Status.paused]:,} paused")
     pending = f"{counts[Status.pending]:,} pending" + (f" ({renewals:,} a renewal)" if renewals else "")
-    if pending_unknown:  # the rows are the applications last known, not those of the date
-        pending = f"{pending} when last known" if counts[Status.pending] else "pending unknown"
+    if pending_unknown:  # --ever keeps the applications last known; without it, none is shown
+        pending = f"{pending} when last known" if ever and counts[Status.pending] else "pending unknown"
     parts.append(pending)
-    if ever:
+    if closed:
         ended = sum(1 for r in rows if r.status is TermStatus.ended)
         later = sum(1 for r in rows if r.status is TermStatus.not_started)
         parts.append(f"{ended:,} ended")
@@ -47,6 +51,27 @@ def _footer(rows: list[TermOnDate], ever: bool, pending_unknown: bool) -> str:
     if any(r.term.signed_not_before or (r.term.closing and r.term.closing.not_before) for r in rows):
         text += "\n~ date known only to a window (see `icestatus history`)"
     return text
+
+
+def _none_found(filters: Filters, date: dt.date, ever: bool, pending_unknown: str | None) -> str:
+    """The one-line answer when no agreement matches, naming every filter asked:
+    ``No 287(g) Jail Enforcement Model agreements in force in Maine on 2025-07-18 (and
+    none pending).``"""
+    from icestatus.states import state_name
+
+    models = " or ".join(m.label for m in filters.models)
+    subject = f"287(g) {models} agreements" if models else "287(g) agreements"
+    place = " in " + " or ".join(state_name(s) for s in filters.states) if filters.states else ""
+    narrowed = filters.describe_types_and_counties()
+    asked = sorted(filters.status_values)
+    if asked == ["pending"] and pending_unknown:
+        return f"Pending 287(g) applications{place}{narrowed} on {date} are not known: {pending_unknown}."
+    if asked:
+        return f"No {subject}{place}{narrowed} with status {' or '.join(asked)} on {date}."
+    if ever:
+        return f"No {subject}{place}{narrowed} in the registry."
+    pending = " (pending unknown)." if pending_unknown else " (and none pending)."
+    return f"No {subject} in force{place}{narrowed} on {date}{pending}"
 
 
 @app.command()
@@ -69,24 +94,35 @@ def agreements(
     """  # noqa: E501 (Typer prints a docstring's lines as they are)
     from icestatus import agreements as terms_of
     from icestatus.coverage import Coverage, answer_on
+    from icestatus.enums import TermStatus
     from icestatus.output.rows import TERM_COLUMNS, term_rows
     from icestatus.output.text import limit_lines
-    from icestatus.states import state_name
 
     out = output_for(format_)
     date = on or today()
     reg = open_registry(registry)
-    flt = filters.resolve(reg)
+    flt = filters.resolve(reg, statuses=False)  # statuses by value, below: TermStatus has not_started
     warn_coverage(reg, date)
-    found = flt.keep(terms_of.on_date(reg, terms_of.terms(reg), date, ever=ever))
-    if out.table and not found:
-        place = " in " + " or ".join(state_name(s) for s in filters.states) if filters.states else ""
-        typer.echo(f"No 287(g) agreements{place}" + (" in the registry." if ever else
-                                                     f" in force or pending on {date}."))
-        return
-    rows = term_rows(found[:limit], date)
     answer = answer_on(Coverage.of(reg), date)
-    caption = "\n".join([_footer(found, ever, answer.pending_unknown is not None), *limit_lines(answer.limits())])
+    unknown = answer.pending_unknown
+    asked = filters.status_values
+    closed = ever or bool(asked & {TermStatus.ended.value, TermStatus.not_started.value})
+    found = flt.keep(terms_of.on_date(reg, terms_of.terms(reg), date, ever=closed))
+    if asked:
+        found = [r for r in found if r.status.value in asked]
+    if unknown and not ever:  # as `list` and `as-of`: applications the data cannot show on the date
+        found = [r for r in found if r.status is not TermStatus.pending]
+    only_pending = asked == {TermStatus.pending.value}
+    basis = answer.pending if only_pending else answer.participating
+    if not found:
+        if out.table:
+            typer.echo(_none_found(filters, date, ever, unknown))
+            echo_basis(answer, pending=not only_pending, basis=basis)
+            return
+        if only_pending and unknown:
+            say(f"pending unknown: {unknown}")
+    rows = term_rows(found[:limit], date)
+    caption = "\n".join([_footer(found, closed, unknown is not None, ever), *limit_lines(answer.limits())])
     if limit is not None and limit < len(found):
         caption += f"\nshowing the first {limit:,} of {len(found):,} (drop --limit to see all)"
     described = filters.describe()

@@ -110,18 +110,27 @@ ModelOpt = Annotated[
                  help="Only this model: task_force (task force, tfm), jail_enforcement (jail), "
                       "warrant_service (warrant, wso); repeatable."),
 ]
-def status_param(text: str) -> Status:
-    """``--status``: active, paused, pending or ended, in any case."""
+NOT_STARTED = "not_started"  # ``agreements`` only: a term that had not begun on the date
+
+
+def status_param(text: str) -> Status | str:
+    """``--status``: active, paused, pending or ended, in any case; ``not_started`` (also
+    "not started") for ``agreements`` (``Filters.resolve`` refuses it elsewhere)."""
+    word = re.sub(r"[\s-]+", "_", text.strip().casefold())
+    if word == NOT_STARTED:
+        return NOT_STARTED
     try:
-        return Status(text.strip().casefold())
+        return Status(word)
     except ValueError:
-        raise UsageError(f"unknown status {text!r}: use one of {', '.join(s.value for s in Status)}") from None
+        raise UsageError(f"unknown status {text!r}: use one of {', '.join(s.value for s in Status)} "
+                         f"(agreements also takes {NOT_STARTED})") from None
 
 
 StatusOpt = Annotated[
     list[Status] | None,
     typer.Option("--status", parser=status_param, metavar="STATUS", show_default=False,
-                 help="Only this status: active, paused, pending, or ended (with when and how); repeatable."),
+                 help="Only this status: active, paused, pending, or ended (with when and how); repeatable. "
+                      "agreements also takes not_started (begun after the date)."),
 ]
 TypeOpt = Annotated[
     list[str] | None,
@@ -188,22 +197,37 @@ class Filters:
     statuses: tuple[Status, ...] = ()
     types: tuple[str, ...] = ()
     counties: tuple[str, ...] = ()
+    not_started: bool = False  # --status not_started (agreements only)
 
     @classmethod
     def from_options(
-        cls, state: list[str] | None = None, model: list[Model] | None = None, status: list[Status] | None = None,
-        type_: list[str] | None = None, county: list[str] | None = None,
+        cls, state: list[str] | None = None, model: list[Model] | None = None,
+        status: list[Status | str] | None = None, type_: list[str] | None = None, county: list[str] | None = None,
     ) -> Filters:
         def once(values: list[Any] | None) -> tuple[Any, ...]:
             return tuple(dict.fromkeys(values or ()))
 
-        return cls(once(state), once(model), once(status), once(type_), once(county))
+        statuses = once(status)
+        return cls(once(state), once(model), tuple(s for s in statuses if isinstance(s, Status)), once(type_),
+                   once(county), NOT_STARTED in statuses)
 
-    def resolve(self, registry: Registry) -> AgreementFilter:
+    @property
+    def status_values(self) -> frozenset[str]:
+        """The statuses asked, by value (``not_started`` included)."""
+        return frozenset({s.value for s in self.statuses} | ({NOT_STARTED} if self.not_started else set()))
+
+    def resolve(self, registry: Registry, *, statuses: bool = True) -> AgreementFilter:
+        """The core's filter; without *statuses*, one that keeps every status (the caller
+        filters them: ``agreements``). ``--status not_started`` is refused where the
+        statuses are the core's (``list``, ``as-of``): nothing there has not begun."""
         from icestatus.query import AgreementFilter
 
-        return AgreementFilter.build(registry, states=self.states, models=self.models, statuses=self.statuses,
-                                     types=self.types, counties=self.counties)
+        if statuses and self.not_started:
+            raise UsageError(f"--status {NOT_STARTED} is for `icestatus agreements` (agreements begun after the "
+                             "date); here every agreement shown has begun")
+        return AgreementFilter.build(registry, states=self.states, models=self.models,
+                                     statuses=self.statuses if statuses else (), types=self.types,
+                                     counties=self.counties)
 
     def describe(self) -> str:
         """``Maine or Texas · Jail Enforcement Model · status ended · type County``: for titles."""
@@ -214,8 +238,9 @@ class Filters:
             parts.append(" or ".join(state_name(s) for s in self.states))
         if self.models:
             parts.append(" or ".join(m.label for m in self.models))
-        if self.statuses:
-            parts.append("status " + ", ".join(s.value for s in self.statuses))
+        if self.statuses or self.not_started:
+            parts.append("status " + ", ".join([*(s.value for s in self.statuses),
+                                                *([NOT_STARTED] if self.not_started else [])]))
         if self.types:
             from icestatus.query import agency_type
 
@@ -223,6 +248,14 @@ class Filters:
         if self.counties:
             parts.append("county " + ", ".join(self.counties))
         return " · ".join(parts)
+
+    def describe_types_and_counties(self) -> str:
+        """`` of type County in county Harris``: for a sentence (empty without them)."""
+        from icestatus.query import agency_type
+
+        types = " or ".join(dict.fromkeys(agency_type(t) or t for t in self.types))
+        return (f" of type {types}" if types else "") + (
+            f" in county {' or '.join(self.counties)}" if self.counties else "")
 
 
 # (parameter, annotation, default): the filter options in the order of --help.
