@@ -26,6 +26,20 @@ def ice_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def history_dir() -> Path:
+    """../shared/data/history: the captures of ICE's 287(g) page, 2007-2025."""
+    from ice_data import shared_history_dir
+
+    path = shared_history_dir()
+    if not (path / "ice-page-2021-2025" / "manifest.csv").is_file():
+        pytest.skip(
+            f"the captures of ICE's 287(g) page were not found at {path} (they live in ../shared, "
+            "which is not part of the repo; set ICESTATUS_SHARED to its location to run these tests)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
 def real_rosters(ice_dir: Path) -> dict[str, Any]:
     """Every file of the manifest (use=yes or not) read by its name alone, once a session:
     manifest path -> Roster."""

@@ -18,6 +18,11 @@ def shared_ice_dir() -> Path:
     return (Path(base) if base else REPO.parent / "shared") / "data" / "ice"
 
 
+def shared_history_dir() -> Path:
+    """$ICESTATUS_SHARED/data/history, else ../shared/data/history: captures of ICE's page."""
+    return shared_ice_dir().parent / "history"
+
+
 def manifest(root: Path, *, used: bool = True) -> list[dict[str, str]]:
     """The manifest's rows in its order (only `use=yes` ones unless *used* is False)."""
     with (root / "manifest.csv").open(newline="", encoding="utf-8") as fh:

@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "icestatus"
 CORE = {
     "enums", "errors", "settings", "models", "coverage", "names", "states", "registry", "validate", "replay", "query", "match",
     "reports", "agreements", "ingest", "curate", "sources", "sources.xlsx", "sources.ice_columns", "sources.ice_sheet",
+    "sources.ice_page_table", "sources.ice_page_transcript",
     # I/O beneath the CLI, no terminal either: ICE's site (fetch), the user's archive, their use (update).
     "fetch", "archive", "update",
 }

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from builders import SOURCE, d, ev, registry_of, write
 from icestatus.cli import app
 from icestatus.coverage import Coverage, answer_on, bounded_to_sheet, coverage_warnings
-from icestatus.enums import SheetKind, Status
+from icestatus.enums import SheetKind, SourceKind, Status
 from icestatus.models import Registry, Source
 from icestatus.registry import RegistryOrigin, bundled_registry_path, load_registry, registry_in_use
 from icestatus.replay import replay
@@ -105,8 +105,13 @@ class TestCoverage:
         assert answer_on(cov, d("2025-06-10")).pending_unknown is None
         assert answer_on(cov, d("2025-06-27")).pending_unknown is None  # 7 days after the last
         assert "2025-06-20, 8 days before 2025-06-28" in (answer_on(cov, d("2025-06-28")).pending_unknown or "")
-        # a registry without pending sheets claims nothing about them
-        assert answer_on(Coverage.of(registry_of([])), d("2025-06-28")).pending_unknown is None
+        # a registry of ICE's participating sheets without a pending one, or an empty one, cannot count
+        # applications: unknown, never 0 (review F1); applications reported by the news rest on those reports
+        no_pending = registry_of([ev("tx-a", "signed", "2020-06-08")], sources=(SOURCE, *SHEETS[:2]))
+        for reg in (no_pending, registry_of([], sources=())):
+            assert "holds no pending list" in (answer_on(Coverage.of(reg), d("2025-03-02")).pending_unknown or "")
+        news = registry_of([ev("tx-c", "applied", "2025-06-01")], sources=(SOURCE, *SHEETS[:2]))
+        assert answer_on(Coverage.of(news), d("2025-06-28")).pending_unknown is None
 
     def test_unknown_pending_applications_are_left_out(self) -> None:
         reg = small()
@@ -130,7 +135,8 @@ class TestCoverage:
         cov = Coverage.of(small())
         assert bounded_to_sheet(cov, d("2025-12-31")) == d("2025-04-10")
         assert bounded_to_sheet(cov, d("2025-03-09")) == d("2025-03-08")
-        assert bounded_to_sheet(cov, d("2025-01-01")) == d("2025-01-01")  # nothing to bound it to
+        assert bounded_to_sheet(cov, d("2025-01-01")) is None  # before the first list: nothing supports it
+        assert bounded_to_sheet(Coverage.of(registry_of([])), d("2025-01-01")) == d("2025-01-01")  # news only
 
     def test_one_warning_per_kind_of_limit(self) -> None:
         reg = small()
@@ -198,8 +204,14 @@ class TestAnswersCarryTheirDate:
         assert rows and all(r["status"] != "pending" for r in rows)
         assert {r["pending_unknown"] for r in rows} == {
             f"ICE's first pending list in this registry is of {first}: applications pending before it are not known"}
-        # agreements signed earlier are known only from the first participating sheet's SIGNED dates
-        assert all(r["listed_on"] is None and r["known_from"] for r in rows)
+        # agreements signed earlier rest on the last capture of ICE's page before it (2025-02-19),
+        # or are known only from a later sheet's SIGNED dates
+        capture = max(s.published for s in BUNDLED.sources
+                      if s.kind is SourceKind.ice_page and s.published and s.published <= d(day))
+        assert capture == d("2025-02-19")
+        assert all(r["listed_on"] == capture.isoformat() or (r["listed_on"] is None and r["known_from"])
+                   for r in rows)
+        assert sum(r["listed_on"] == capture.isoformat() for r in rows) == 145
 
     def test_pending_known_up_to_seven_days_after_the_last_pending_sheet(self, runner: CliRunner) -> None:
         rows = json.loads(run(runner, "list", "--format", "json", ICESTATUS_TODAY=self.LAST_PENDING.isoformat())[0])
@@ -224,6 +236,27 @@ class TestAnswersCarryTheirDate:
         out, _ = run(runner, "as-of", "2025-05-01", "-r", str(path), COLUMNS="200")
         assert "0 pending" not in out and "pending unknown" in out
 
+    def test_no_pending_list_is_pending_unknown_not_zero(self, runner: CliRunner, tmp_path: Path) -> None:
+        """Review F1: a registry of participating sheets only (what `update` makes from a page that links
+        no pending sheet), and an empty `init` registry, say pending unknown wherever a count is shown."""
+        reg = registry_of([ev("tx-a", "signed", "2020-06-08", sources=("ice-participating-2025-03-01",))],
+                          sources=(SOURCE, *SHEETS[:5]))
+        path = write(reg, tmp_path / "participating.json")
+        env = {"ICESTATUS_TODAY": "2025-04-12", "COLUMNS": "200"}
+        out, _ = run(runner, "list", "--state", "TX", "-r", str(path), **env)
+        assert "pending unknown" in out and "0 pending" not in out
+        assert "Pending unknown: this registry holds no pending list" in out
+        doc = json.loads(run(runner, "stats", "-r", str(path), "--format", "json", **env)[0])
+        assert doc["total"]["pending"] is None and "holds no pending list" in doc["pending_unknown"]
+        rows = json.loads(run(runner, "list", "-r", str(path), "--format", "json", **env)[0])
+        assert rows and all("holds no pending list" in r["pending_unknown"] for r in rows)
+        rows = list(csv.DictReader(io.StringIO(run(runner, "trend", "-r", str(path), "--format", "csv", **env)[0])))
+        assert rows and {r["pending"] for r in rows} == {""}
+        empty = tmp_path / "empty.json"
+        run(runner, "init", str(empty))
+        out, _ = run(runner, "list", "-r", str(empty), **env)
+        assert out.startswith("No 287(g) agreements in force on 2025-04-12 (pending unknown).")
+
     def test_moa_missing_days_never_exceed_the_gap_to_the_last_sheet(self, runner: CliRunner) -> None:
         today = self.LAST + dt.timedelta(days=198)
         out, _ = run(runner, "moa", "--missing", "--format", "json", ICESTATUS_TODAY=today.isoformat())
@@ -235,6 +268,33 @@ class TestAnswersCarryTheirDate:
         out, _ = run(runner, "moa", "--missing", ICESTATUS_TODAY=today.isoformat(), COLUMNS="200")
         assert f"ICE's latest list: {self.LAST}, 198 days earlier" in out.splitlines()[0]
         assert f"Days: from the signing date to {self.LAST}" in out
+
+    def test_moa_days_not_counted_where_no_list_shows_the_moa_missing(self, runner: CliRunner) -> None:
+        """Review F2: before ICE's first list nothing is counted; in a gap, an agreement signed after the
+        last list before the date has no count, and the footer says why."""
+        cov = Coverage.of(BUNDLED)
+        first = cov.first(SheetKind.participating).date  # type: ignore[union-attr]
+        day = (first - dt.timedelta(days=1)).isoformat()
+        rows = json.loads(run(runner, "moa", "--missing", "--on", day, "--format", "json")[0])
+        assert rows and {(r["days_without_moa"], r["counted_to"]) for r in rows} == {(None, None)}
+        out, _ = run(runner, "moa", "--missing", "--on", day, COLUMNS="200")
+        assert f"Days: not counted: ICE's first list in this registry is of {first}, after {day}" in out
+        for gap in cov.gaps(SheetKind.participating):
+            day = (gap.until.date - dt.timedelta(days=1)).isoformat()
+            rows = json.loads(run(runner, "moa", "--missing", "--on", day, "--format", "json")[0])
+            late = [r for r in rows if r["signed"] and d(r["signed"]) > gap.after.date]
+            if late:
+                break
+        else:
+            pytest.fail("no agreement in the bundled registry was signed in a gap between ICE's lists")
+        assert {(r["days_without_moa"], r["counted_to"]) for r in late} == {(None, None)}
+        counted = [r for r in rows if r["days_without_moa"] is not None]
+        assert counted and {r["counted_to"] for r in counted} == {gap.after.date.isoformat()}
+        out, _ = run(runner, "moa", "--missing", "--on", day, COLUMNS="250")
+        assert f"Days: from the signing date to {gap.after.date}, ICE's last list on or before {day}" in out
+        assert "last list to show the MOA missing" not in out
+        assert (f"Days blank ({len(late):,}): signed after {gap.after.date}, so no list on or before {day} shows "
+                "the MOA missing yet") in out
 
     def test_version_names_the_last_sheet(self, runner: CliRunner) -> None:
         out, _ = run(runner, "--version")
@@ -352,3 +412,25 @@ def test_a_date_in_a_gap_says_so(runner: CliRunner) -> None:
     assert expected + "." in " ".join(out.split())
     assert err == f"icestatus: warning: {expected}\n"
     assert f"ICE's list: {gap.after.date}, {gap.days // 2} days earlier" in out.splitlines()[0]
+
+
+def test_counts_carry_thousands_separators_and_singulars(runner: CliRunner, tmp_path: Path) -> None:
+    """Review F7: `list` printed "1547 agencies · 1843 in force" where stats and info print "1,843";
+    info printed "1 sources (1 ICE sheets)"."""
+    rows = json.loads(run(runner, "list", "--format", "json", ICESTATUS_TODAY="2026-05-20")[0])
+    in_force = [r for r in rows if r["status"] in ("active", "paused")]
+    agencies = len({r["department_id"] for r in rows})
+    assert len(in_force) >= 1000
+    out, _ = run(runner, "list", ICESTATUS_TODAY="2026-05-20", COLUMNS="200")
+    assert f"{agencies:,} agencies · {len(in_force):,} in force (" in out
+    one = write(registry_of([], sources=(SHEETS[0],)), tmp_path / "one.json")
+    out, _ = run(runner, "info", "-r", str(one), COLUMNS="200", ICESTATUS_TODAY="2025-03-02")
+    assert "0 agencies · 0 agreements in force on ICE's latest list · 0 events · 1 source (1 ICE sheet)" in out
+
+
+def test_diff_checks_its_dates_before_warning_about_them(runner: CliRunner) -> None:
+    """Review F10: `diff 2026-01-01 2025-01-01` warned that 2025-01-01 is before ICE's first list, then
+    said the arguments were the wrong way round: the usage error comes alone."""
+    _, err = run(runner, "diff", "2026-01-01", "2025-01-01", code=2)
+    assert err == "icestatus: error: FROM 2026-01-01 is after TO 2025-01-01: give the earlier date first\n"
+

@@ -243,7 +243,7 @@ def test_trend_equals_every_participating_sheet(ice_dir: Path, used_rosters: lis
 # ---------------------------------------------------------------- the bundled registry
 
 
-def test_bundled_registry_is_what_the_manifest_builds(ice_dir: Path) -> None:
+def test_bundled_registry_is_what_the_manifest_builds(ice_dir: Path, history_dir: Path) -> None:
     """data/agreements.json is up to date: `python scripts/build_registry.py` would not change it."""
     sys.path.insert(0, str(REPO / "scripts"))
     try:
@@ -251,7 +251,7 @@ def test_bundled_registry_is_what_the_manifest_builds(ice_dir: Path) -> None:
     finally:
         sys.path.pop(0)
     built = build_registry.with_county_fips(
-        build_registry.build(ice_dir / "manifest.csv", build_registry.curated_files()), report=False)
+        build_registry.build(ice_dir / "manifest.csv", build_registry.curated_files(), history_dir), report=False)
     assert dump_registry(built) == bundled_registry_path().read_bytes(), (
         "data/agreements.json is stale: run `python scripts/build_registry.py` and commit it")
     # the manifest's provenance is each sheet's note

@@ -712,7 +712,13 @@ class TestBundledRegistry:
 
         reg = load_registry(bundled_registry_path())
         cov = reg.coverage[SheetKind.participating]
-        assert (cov.first, cov.last) == (d("2025-02-21"), d("2026-05-18"))
-        assert sum(1 for s in reg.sources if s.kind is SourceKind.ice_sheet) > 450
+        # from the first capture of ICE's page (dated by its caption) to ICE's last sheet
+        assert (cov.first, cov.last) == (d("2010-10-29"), d("2026-05-18"))
+        sheets = [s for s in reg.sources if s.kind is SourceKind.ice_sheet]
+        assert len(sheets) > 450
+        assert min(s.published for s in sheets if s.sheet is SheetKind.participating and s.published) == d("2025-02-21")
+        # every capture of 2011-2017, those of 2021-2025 kept as files, and enough of the others
+        # that no two are further apart than the gaps of captures.csv
+        assert sum(1 for s in reg.sources if s.kind is SourceKind.ice_page) == 27 + 142
         assert len(reg.departments) > 1600
 

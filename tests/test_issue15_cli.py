@@ -45,16 +45,25 @@ def rows(runner: CliRunner, *args: str) -> list[dict[str, object]]:
 
 
 def test_harris_county_says_which_state_it_found(runner: CliRunner) -> None:
-    # `history "Harris County"` silently picks Harris County Sheriff's Office (GA), exit 0
-    out, _ = run(runner, "history", "Harris County")
+    # Georgia's (ICE's sheets) and Texas's (ICE's page, 2010-2017): both offered, with ids
+    _, err = run(runner, "history", "Harris County", code=2)
+    assert "ga-harris-county-sheriffs-office" in err and "tx-harris-county-sheriffs-office" in err
+    out, _ = run(runner, "history", "Harris County", "--state", "GA")
     assert out.startswith("Harris County Sheriff's Office (GA) on 2026-05-20: ")
 
 
-def test_harris_county_in_texas_says_texas_has_none(runner: CliRunner) -> None:
-    # with --state TX it answers "matches 90 agencies equally well: Anderson County ..." (exit 2)
-    _, err = run(runner, "history", "Harris County", "--state", "TX", code=1)
-    assert err.startswith("icestatus: error: nothing in Texas matches 'Harris County'; nearest elsewhere: "
-                          "Harris County Sheriff's Office (GA) ga-harris-county-sheriffs-office")
+def test_harris_county_in_texas_is_the_agency_of_ices_page(runner: CliRunner) -> None:
+    # with --state TX it once answered "matches 90 agencies equally well: Anderson County ..."
+    out, _ = run(runner, "history", "Harris County", "--state", "TX")
+    assert out.startswith("Harris County Sheriff's Office (TX) on 2026-05-20: ended: jail delisted "
+                          "2017-01-29..2017-03-05")
+    assert "Anderson" not in out
+
+
+def test_a_state_without_the_agency_names_the_nearest_elsewhere(runner: CliRunner) -> None:
+    _, err = run(runner, "history", "Rensselaer County", "--state", "TX", code=1)
+    assert err.startswith("icestatus: error: nothing in Texas matches 'Rensselaer County'; nearest elsewhere: "
+                          "Rensselaer County Sheriff's Office (NY) ny-rensselaer-county-sheriffs-office")
     assert "Anderson" not in err
 
 

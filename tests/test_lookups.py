@@ -31,7 +31,9 @@ TX_DPS = {"tx-department-of-public-safety-texas-highway-patrol",
 LOOKUPS: list[tuple[str, str | None, str | set[str]]] = [
     # counties
     ("Harris County GA", None, "ga-harris-county-sheriffs-office"),
-    ("harris co", None, "ga-harris-county-sheriffs-office"),
+    ("harris co", "GA", "ga-harris-county-sheriffs-office"),
+    ("harris co", "TX", "tx-harris-county-sheriffs-office"),  # Texas's, on ICE's page of 2010-2017
+    ("harris co", None, {"ga-harris-county-sheriffs-office", "tx-harris-county-sheriffs-office"}),
     ("Lampasas County", "TX", "tx-lampass-county-sheriffs-office"),          # ICE prints "Lampass"
     ("Lampass County", None, "tx-lampass-county-sheriffs-office"),           # ICE's own spelling
     ("Nasau county sheriff", None, {NASSAU_FL, NASSAU_NY_SO}),              # typo; NY and FL
@@ -113,24 +115,26 @@ def test_lookup(query: str, state: str | None, meant: str | set[str]) -> None:
 
 
 def test_nothing_in_the_state_names_the_nearest_elsewhere() -> None:
-    for state, query in (("TX", "Harris County"), (None, "Harris County, Texas"), (None, "Harris County TX")):
+    for state, query in (("TX", "Rensselaer County"), (None, "Rensselaer County, Texas"),
+                         (None, "Rensselaer County TX")):
         with pytest.raises(NoMatchError) as info:
             find_department(bundled(), query, state)
         message = str(info.value)
-        assert message.startswith("nothing in Texas matches 'Harris County'; nearest elsewhere: ")
-        assert "ga-harris-county-sheriffs-office" in message
+        assert message.startswith("nothing in Texas matches 'Rensselaer County'; nearest elsewhere: ")
+        assert "ny-rensselaer-county-sheriffs-office" in message
         assert "Anderson" not in message
 
 
 def test_a_clear_answer_mentions_only_close_runners_up() -> None:
     assert find_department(bundled(), "Rensselaer County").also == []
     assert [d.id for d in find_department(bundled(), "wells").also] == ["tx-jim-wells-county-sheriffs-office"]
-    assert find_department(bundled(), "Harris County").also == []  # Harrison is another name
+    assert find_department(bundled(), "Harris County", "TX").also == []  # Harrison is another name
 
 
 def test_a_word_that_names_an_agency_is_taken_as_typed() -> None:
     ids = [c.department.id for c in search(bundled(), "Harris County")]
-    assert ids == ["ga-harris-county-sheriffs-office"]
+    # Georgia's of ICE's sheets, Texas's of ICE's page (2010-2017); no Harrison County
+    assert ids == ["ga-harris-county-sheriffs-office", "tx-harris-county-sheriffs-office"]
 
 
 def test_query_state_and_option_state_must_agree() -> None:

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from builders import SOURCE, dept, ev, registry_of, write
 from icestatus import reports
 from icestatus.cli import app
-from icestatus.enums import Every, Model, StatsBy, Status
+from icestatus.enums import EventKind, Every, Model, SheetKind, StatsBy, Status
 from icestatus.errors import UsageError
 from icestatus.models import Event, Registry
 from icestatus.output import rows as output_rows
@@ -577,7 +577,12 @@ class TestStatesCommand:
     def test_empty_and_errors(self, runner: CliRunner, tmp_path: Path) -> None:
         empty = write(registry_of([]), tmp_path / "empty.json")
         out, _ = run(runner, "states", "--on", "2025-01-01", registry=empty)
-        assert out == "No 287(g) agreements, applications or state policies on 2025-01-01.\n"
+        # no pending list and no application reported: none can be counted (review F1)
+        assert out.startswith("No 287(g) agreements or state policies on 2025-01-01 (pending unknown).\n"
+                              "Pending unknown: this registry holds no pending list")
+        news = write(registry_of([ev("tx-a", "applied", "2024-06-01")]), tmp_path / "news.json")
+        out, _ = run(runner, "states", "--on", "2024-01-01", registry=news)
+        assert out == "No 287(g) agreements, applications or state policies on 2024-01-01.\n"
         _, err = run(runner, "states", "--on", "01/02/2025", code=2)
         assert err.startswith("icestatus: error: bad --on date '01/02/2025'")
 
@@ -715,9 +720,11 @@ class TestAgainstIceSheets:
         assert by_change.get("started", set()) == started
         assert by_change.get("ended", set()) == ended
         assert by_change.get("renewed", set()) | by_change.get("corrected", set()) == resigned
-        # An MOA link that appeared or changed between the sheets
+        # An MOA link that appeared or changed between the sheets (a link the old sheet left
+        # out that an earlier source gave, the capture of ICE's page of 2021 say, is no change)
+        known = {(a.department.id, a.model): a.moa_url for a in replay(national, D("2025-05-16"))}
         relinked = {k for k in old.keys() & new.keys()
-                    if new.rows[k].moa_url and new.rows[k].moa_url != old.rows[k].moa_url}
+                    if new.rows[k].moa_url and new.rows[k].moa_url != (old.rows[k].moa_url or known.get(k))}
         assert by_change.get("moa_linked", set()) == relinked
         # What the sheets cannot show (a pause) comes from other sources, never from a sheet
         sheet_ids = {s.id for s in national.sources if s.kind.value == "ice_sheet"}
@@ -780,7 +787,15 @@ class TestAgainstIceSheets:
         # (a file ICE posted twice on one day, the same bytes, is one source)
         assert {(by_id[r["id"]].sha1, r["published"]) for r in rows} == {
             (m["sha1"], m["published"]) for m in manifest}
-        # the first participating sheet backs one event per row (its agreements' listings)
-        first = next(r for r in rows if r["id"] == national.coverage["participating"].first_source)  # type: ignore[index]
-        assert first["events"] == len(SheetView(national, _last_sheet_of_day(
-            ice_dir, "participating", first["published"])).keys())
+        # the first participating sheet backs one event per row that no capture of ICE's
+        # page listed before it (their listings), and one per agreement the last capture
+        # listed and it does not (their ends)
+        first = min((r for r in rows if by_id[r["id"]].sheet is SheetKind.participating), key=lambda r: r["published"])
+        day = D(first["published"])
+        before = {(a.department.id, a.model) for a in replay(national, day - dt.timedelta(days=1))
+                  if a.status is not Status.pending}
+        listed = SheetView(national, _last_sheet_of_day(ice_dir, "participating", first["published"])).keys()
+        backed = [e for e in national.events if first["id"] in e.sources]
+        kinds = Counter(e.kind for e in backed)
+        assert (kinds[EventKind.signed], kinds[EventKind.delisted]) == (len(listed - before), len(before - listed))
+        assert len(before) == 145  # ICE's page, captured 2025-02-19

@@ -325,7 +325,13 @@ FAULTS: dict[str, tuple[Fault, str]] = {
                        "not an XLSX workbook (not a zip archive)"),
     "html as the sheet": (_at_sheet(lambda h: h.respond_with_data(
         "<!DOCTYPE html><html><body>Pardon our interruption</body></html>", content_type="text/html")),
-        "sent a web page (text/html), not a spreadsheet"),
+        "sent a web page, not a spreadsheet: its body starts with '<!DOCTYPE html><html><body>Pardon our in…' "
+        "(labelled text/html)."),
+    # Review F5: the evidence is the body, not the label it came with.
+    "html labelled as a sheet": (_at_sheet(lambda h: h.respond_with_data(
+        "\n  <!DOCTYPE html>\n<html><body>Access denied</body></html>", content_type=XLSX_TYPE)),
+        f"sent a web page, not a spreadsheet: its body starts with '<!DOCTYPE html>' although it was labelled "
+        f"{XLSX_TYPE}."),
     "zip bomb": (_at_sheet(lambda h: h.respond_with_data(_bomb(), content_type=XLSX_TYPE)),
                  "this looks like a zip bomb"),
     "larger than the limit": (_at_sheet(lambda h: h.respond_with_data(bytes(3_000_000), content_type=XLSX_TYPE)),
@@ -557,7 +563,7 @@ def test_read_commands_use_the_users_registry_while_it_is_the_newer(
     chosen = registry_in_use(None)
     assert (chosen.path, chosen.origin) == (bundled_registry_path(), RegistryOrigin.bundled)
     assert f"later than your own registry {user} ({DAY1})" in chosen.reason
-    assert "`icestatus update` brings yours past it" in chosen.reason
+    assert "`icestatus update` replaces yours by it (keeping yours as .bak)" in chosen.reason
     assert "(bundled)" in runner.invoke(app, ["--version"]).stdout
     shown = json.loads(runner.invoke(app, ["info", "--format", "json"]).stdout)["registry"]
     assert (shown["path"], shown["origin"]) == (str(bundled_registry_path()), "bundled")
@@ -565,7 +571,7 @@ def test_read_commands_use_the_users_registry_while_it_is_the_newer(
     # The next update starts again from the bundled registry, keeping the old copy as .bak.
     site.serve({name("pending", LATER): workbook([PENDING_HEADER, APPLICANT])})
     code, _, err = update(runner, site)
-    assert code == 0 and "covers a later date than your registry did: started again from it" in err
+    assert code == 0 and f"later than your registry did ({DAY1}): started again from it" in err
     assert registry_in_use(None).origin is RegistryOrigin.user
     assert (user_data / "agreements.json.bak").is_file()
 
@@ -630,3 +636,122 @@ def test_the_real_sheet_of_2026_05_18_after_that_of_05_14_reports_what_diff_repo
         return sum(r["status"] != "pending" for r in rows)
 
     assert in_force("-r", str(registry)) == in_force() == 1843
+
+
+def test_an_older_copy_gives_way_to_the_bundled_registry_even_when_no_sheet_is_new(
+    runner: CliRunner, site: Site, user_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review F3: `info` says update brings an older copy past the bundled registry; it does, even
+    when ICE has nothing newer than the bundled one (the copy is replaced, kept as .bak). On a tie,
+    a bundled registry holding all of the copy's sources and more (a release adding curated facts)
+    replaces it; a copy holding facts of its own is kept, and the report says what it lacks."""
+    from icestatus import registry as registry_module
+    from icestatus.registry import RegistryOrigin, registry_in_use
+
+    bundled, user = tmp_path / "bundled.json", user_data / "agreements.json"
+    user_data.mkdir(parents=True)
+    old, new = workbook([HEADER, WELLS]), workbook([HEADER, WELLS, KERR])
+    for path, sheets in ((user, {name("participating", DAY1): old}), (bundled, {name("participating", DAY2): new})):
+        assert runner.invoke(app, ["init", str(path)]).exit_code == 0
+        site.serve(sheets)
+        assert update(runner, site, "-r", str(path))[0] == 0
+    monkeypatch.setattr(registry_module, "bundled_registry_path", lambda: bundled)
+
+    def record(path: Path, url: str) -> None:
+        with monkeypatch.context() as m:  # as the release's build does: the bundled file is written
+            m.setattr(registry_module, "bundled_registry_path", lambda: tmp_path / "elsewhere.json")
+            result = runner.invoke(app, ["record", "wells", "--state", "ME", "--kind", "paused", "--model",
+                                         "task_force", "--date", DAY2.isoformat(), "--source-url", url,
+                                         "--source-title", f"A report at {url}", "-r", str(path)])
+        assert result.exit_code == 0, result.stderr
+    chosen = registry_in_use(None)
+    assert chosen.origin is RegistryOrigin.bundled and "`icestatus update` replaces yours by it" in chosen.reason
+    before = user.read_bytes()
+    site.serve({name("participating", DAY2): new})  # ICE has nothing newer than the bundled registry
+    code, out, err = update(runner, site)
+    assert code == 0, err
+    assert f"No new sheet since {DAY2}." in out
+    assert f"later than your registry did ({DAY1}): started again from it" in err and f"wrote {user}" in err
+    assert user.read_bytes() == bundled.read_bytes() and (user_data / "agreements.json.bak").read_bytes() == before
+    assert registry_in_use(None).origin is RegistryOrigin.user  # a tie: yours
+    assert "as the bundled one does (yours on a tie)" in registry_in_use(None).reason
+
+    # A newer release adds a curated fact only: same last sheet, more sources. It replaces the copy.
+    record(bundled, "https://example.org/curated")
+    code, out, err = update(runner, site, "--format", "json")
+    assert code == 0 and json.loads(out)["replaced"] is True, err
+    assert "holds all its sources and 1 more: started again from it" in err
+    assert user.read_bytes() == bundled.read_bytes()
+    # A copy holding a fact of the user's own is kept, and the report says what the bundled one adds.
+    record(user, "https://example.org/mine")
+    record(bundled, "https://example.org/curated-2")
+    before = user.read_bytes()
+    code, out, err = update(runner, site)
+    assert code == 0 and user.read_bytes() == before, err
+    assert "holds 1 source yours lacks, but yours holds 1 of its own: kept yours" in err
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty object"])
+def test_a_damaged_registry_of_the_users_is_one_line_saying_what_to_do(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str,
+) -> None:
+    """Review F9: a truncated copy of the user's registry (its coverage line intact) and a `{}` file are
+    not read as "not valid JSON" with no hint, nor passed over quietly: every read command, --version
+    and update (before any request) say the file, what is wrong and what to do; nothing is written."""
+    from icestatus.registry import bundled_registry_path
+
+    monkeypatch.setenv("ICESTATUS_DATA_DIR", str(tmp_path))
+    user = tmp_path / "agreements.json"
+    bundled = bundled_registry_path().read_bytes()
+    user.write_bytes(bundled[: len(bundled) // 2] if damage == "truncated" else b"{}\n")
+    if damage == "empty object":
+        (tmp_path / "agreements.json.bak").write_bytes(bundled)
+    before = snapshot(tmp_path)
+    for args in (["list"], ["info"], ["stats", "--format", "json"], ["history", "wells"],
+                 ["update", "--from", "http://127.0.0.1:9/287g"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.stdout)
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"icestatus: error: {user}: "), line
+        assert "this is your own registry, kept by `icestatus update`" in line and "pass --registry FILE" in line
+        assert ("not valid JSON" if damage == "truncated" else "schema_version") in line
+        assert ("restore the previous version" in line) is (damage == "empty object")
+        assert "ICE's 287(g) page" not in line  # update asked nothing of the network
+    version = runner.invoke(app, ["--version"]).stdout
+    assert f"registry: cannot be read: {user}: " in version
+    assert snapshot(tmp_path) == before
+    ok = runner.invoke(app, ["list", "--state", "ME", "-r", str(bundled_registry_path())])
+    assert ok.exit_code == 0  # --registry FILE still works
+
+
+def test_the_report_says_a_list_is_not_linked_and_formats_its_counts(
+    runner: CliRunner, site: Site, registry: Path, user_data: Path,
+) -> None:
+    """Review F4: a page without a pending link says so (it did not say anything), and counts of a
+    thousand or more carry separators as the row counts do ("1,200 new signings", not "1200")."""
+    rows = [["TEXAS", f"Town {n} Police Department", "Municipality", "Travis", "Task Force Model", "03/10/2025", ""]
+            for n in range(1200)]
+    site.serve({name("participating", DAY1): workbook([HEADER, *rows])})
+    code, out, err = update(runner, site, "-r", str(registry), "--dry-run")
+    assert code == 0, err
+    assert f"({DAY1} am, 1,200 rows)\n    1,200 new signings, 1,200 new agencies\n" in out
+    assert "  pending: not linked on ICE's page\n" in out
+    assert "agreements started: 1,200 (TX 1,200)" in out and "new agencies: 1,200" in out
+    code, out, err = update(runner, site, "-r", str(registry), "--dry-run", "--format", "json")
+    assert code == 0 and json.loads(out)["not_linked"] == ["pending"], err
+
+
+def test_help_names_the_users_registry_as_the_default(runner: CliRunner) -> None:
+    """Review F6: `update -r`'s help named $ICESTATUS_REGISTRY as the only default, and the top-level
+    help only the bundled registry; both name the user's own registry, which is what is used."""
+    def flat(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "80"})
+        assert result.exit_code == 0
+        return " ".join(result.stdout.split())
+
+    assert ("Registry file to update, made with `icestatus init PATH` or copied (default: $ICESTATUS_REGISTRY, "
+            "else your own in the user data folder, made from the bundled one on first use") in flat("update")
+    assert "(default: $ICESTATUS_REGISTRY; create one with" not in flat("update")
+    assert ("(your own registry, kept current by `icestatus update`, or the bundled one, whichever is newer; "
+            "or --registry FILE)") in flat()
+    assert "the bundled registry is never written" in flat("ingest")

@@ -14,13 +14,16 @@ order, the periods they cover and the gaps between them. The one home of the rul
   (changes since are known only where a news source reported them);
 * **unknown**: pending applications on a date before the first pending sheet or more
   than ``STALE_AFTER_DAYS`` after the last one are not known (ICE stopped linking its
-  pending lists around 2026-03-02): ``pending_unknown`` says why, and every command
-  shows such a count as unknown (JSON ``null`` and a reason), never as 0;
+  pending lists around 2026-03-02), nor on any date in a registry that holds no pending
+  sheet at all: ``pending_unknown`` says why, and every command shows such a count as
+  unknown (JSON ``null`` and a reason), never as 0;
 * **a gap** is a stretch of more than ``GAP_DAYS`` between two sheets of a kind.
 
-A registry with no sheet of a kind (one built from news reports only) claims nothing
-for that kind: its answers rest on the sources they cite, and ``sources_period_warning``
-says when a date lies outside the period its sources cover.
+A registry with no participating sheet (one built from news reports only) claims
+nothing for them: its answers rest on the sources they cite, and ``sources_period_warning``
+says when a date lies outside the period its sources cover. Without a pending sheet, the
+pending applications known are those other sources report; a registry that records none
+cannot count them: unknown, not 0.
 """
 
 from __future__ import annotations
@@ -33,12 +36,16 @@ from enum import Enum
 from itertools import pairwise
 from operator import attrgetter
 
-from icestatus.enums import SheetKind, Status
+from icestatus.enums import EventKind, SheetKind, Status
 from icestatus.models import Registry, Source
 from icestatus.replay import AgreementState
 
 STALE_AFTER_DAYS = 7
 GAP_DAYS = 14
+# A gap of more than a year between two of ICE's lists (2017-08-01..2021-01-13: no
+# capture of ICE's page survives): the number in force in it is not known, only what the
+# list before it showed and what later lists date inside it; ``trend`` draws it as a gap.
+LONG_GAP_DAYS = 365
 
 _DATE = attrgetter("date")
 
@@ -73,6 +80,11 @@ class Gap:
 
     def __contains__(self, date: object) -> bool:
         return isinstance(date, dt.date) and self.after.date < date < self.until.date
+
+    @property
+    def window(self) -> str:
+        """``2017-08-01..2021-01-13``: the gap as the window its changes are known to."""
+        return f"{self.after.date}..{self.until.date}"
 
 
 class Standing(str, Enum):
@@ -137,6 +149,8 @@ class Basis:
     def limit(self) -> str | None:
         """One sentence on what the answer cannot say on this date (None: nothing)."""
         what = _WHAT[self.kind]
+        if self.kind is SheetKind.pending and not self.has_sheets:
+            return "this registry holds no pending list of ICE's (and no application from another source)"
         if self.first is not None and self.before_first:
             if self.kind is SheetKind.pending:
                 return (f"ICE's first pending list in this registry is of {self.first.date}: applications "
@@ -164,12 +178,15 @@ class Coverage:
     """The sheets of each kind a registry holds, in date order (same-day sheets in the
     order they were recorded), and the questions asked of them."""
 
-    __slots__ = ("_sheets",)
+    __slots__ = ("_sheets", "applications_cited")
 
-    def __init__(self, sheets: Mapping[SheetKind, Iterable[Sheet]]) -> None:
+    def __init__(self, sheets: Mapping[SheetKind, Iterable[Sheet]], *, applications_cited: bool = False) -> None:
         self._sheets: dict[SheetKind, tuple[Sheet, ...]] = {
             kind: tuple(sorted(found, key=_DATE)) for kind, found in sheets.items()
         }
+        # No pending sheet, but applications recorded from other (news) sources: what is
+        # known of pending applications rests on the sources those cite.
+        self.applications_cited = applications_cited and not self._sheets.get(SheetKind.pending)
 
     @classmethod
     def of(cls, registry: Registry) -> Coverage:
@@ -178,7 +195,8 @@ class Coverage:
         for src in registry.sources:
             if src.sheet is not None and src.published is not None:
                 found[src.sheet].append(Sheet(src.published, src.id))
-        return cls(found)
+        cited = not found[SheetKind.pending] and any(e.kind is EventKind.applied for e in registry.events)
+        return cls(found, applications_cited=cited)
 
     def sheets(self, kind: SheetKind) -> tuple[Sheet, ...]:
         return self._sheets.get(kind, ())
@@ -281,12 +299,15 @@ class Answer:
     date: dt.date
     participating: Basis
     pending: Basis
+    applications_cited: bool = False  # no pending sheet: applications rest on the sources cited
 
     @property
     def pending_unknown(self) -> str | None:
-        """Why the applications pending on the date are not known (None: they are)."""
+        """Why the applications pending on the date are not known (None: they are): no
+        pending sheet covers the date, or the registry holds none and records no
+        application from another source either (then none can be counted, not even 0)."""
         p = self.pending
-        return None if p.covered or not p.has_sheets else p.limit()
+        return None if p.covered or (self.applications_cited and not p.has_sheets) else p.limit()
 
     def basis(self, status: Status) -> Basis:
         return self.pending if status is Status.pending else self.participating
@@ -323,19 +344,23 @@ class Answer:
 
 
 def answer_on(coverage: Coverage, date: dt.date) -> Answer:
-    return Answer(date, coverage.basis(SheetKind.participating, date), coverage.basis(SheetKind.pending, date))
+    return Answer(date, coverage.basis(SheetKind.participating, date), coverage.basis(SheetKind.pending, date),
+                  coverage.applications_cited)
 
 
-def bounded_to_sheet(coverage: Coverage, date: dt.date) -> dt.date:
+def bounded_to_sheet(coverage: Coverage, date: dt.date) -> dt.date | None:
     """The date a measure on *date* (days waiting for an MOA, say) is counted to: the
-    last participating sheet on or before it, the last that can support it (*date*
-    itself for a registry without participating sheets, or before the first)."""
+    last participating sheet on or before it, the last that can support it; None before
+    the first (no sheet supports it: the measure is unknown), *date* itself for a
+    registry without participating sheets (its measures rest on the sources cited)."""
+    if coverage.first(SheetKind.participating) is None:
+        return date
     sheet = coverage.last_on_or_before(SheetKind.participating, date)
-    return sheet.date if sheet is not None else date
+    return sheet.date if sheet is not None else None
 
 
 __all__ = [
-    "GAP_DAYS", "STALE_AFTER_DAYS", "Answer", "Basis", "Coverage", "Gap", "Period", "Sheet", "Standing",
-    "answer_on",
+    "GAP_DAYS", "LONG_GAP_DAYS", "STALE_AFTER_DAYS", "Answer", "Basis", "Coverage", "Gap", "Period", "Sheet",
+    "Standing", "answer_on",
     "bounded_to_sheet", "coverage_warning", "coverage_warnings", "sources_period_warning",
 ]

@@ -103,11 +103,17 @@ class SourceKind(str, Enum):
     """What kind of document a source is."""
 
     ice_sheet = "ice_sheet"          # one of ICE's participating or pending sheets
+    ice_page = "ice_page"            # ICE's 287(g) web page as a Wayback Machine capture shows it
     news = "news"                    # a news report
     press_release = "press_release"  # an agency's or a government's own announcement
     records = "records"              # public records (obtained through a records request, say)
     statute = "statute"              # a law (a state statute, say)
     other = "other"
+
+
+# The sources that are ICE's own lists of agreements: what a later list can contradict
+# (an agreement one of them listed and the next no longer lists is ``delisted``).
+ICE_LISTINGS: frozenset[SourceKind] = frozenset({SourceKind.ice_sheet, SourceKind.ice_page})
 
 
 class SheetKind(str, Enum):

@@ -144,6 +144,14 @@ def find_links(html: str, base: str) -> dict[SheetKind, Link]:
     return links
 
 
+
+def _body_start(head: bytes, width: int = 40) -> str:
+    """The first characters of a body's first line, quoted, for an error message."""
+    line = head.decode("utf-8", errors="replace").splitlines()[0] if head.strip() else ""
+    shown = "".join(c if c.isprintable() else "?" for c in line.strip())
+    return repr(shown[:width] + ("…" if len(shown) > width else "")) if shown else "nothing printable"
+
+
 # ---------------------------------------------------------------- HTTP
 
 
@@ -221,12 +229,19 @@ class Fetcher:
         what = f"the {link.kind.value} sheet"
         got = self.get(link.url, limit, what)
         if not got.data.startswith(_XLSX_MAGIC):
-            head = got.data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-            if "html" in got.content_type.lower() or head.startswith((b"<!doctype", b"<html", b"<")):
+            head = got.data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+            label = got.content_type or "no Content-Type"
+            looks = head.startswith(b"<")
+            if "html" in label.lower() or looks:
+                # The evidence first: what the body looks like, then what it was labelled.
+                start = f"its body starts with {_body_start(head)}"
+                evidence = ((f"{start} although it was labelled {label}" if "html" not in label.lower()
+                             else f"{start} (labelled {label})") if looks
+                            else f"it was labelled {label} (and {start})")
                 raise FetchError(
-                    f"{what}: {link.url} sent a web page ({got.content_type or 'no Content-Type'}), not a "
-                    "spreadsheet: ICE's site may be showing an error or a check for robots; try again later, "
-                    "or download it in a browser and run `icestatus ingest FILE...`"
+                    f"{what}: {link.url} sent a web page, not a spreadsheet: {evidence}. ICE's site may be "
+                    "showing an error or a check for robots; try again later, or download it in a browser "
+                    "and run `icestatus ingest FILE...`"
                 )
             raise FetchError(
                 f"{what}: {link.url} sent {len(got.data):,} bytes that are not an XLSX file "

@@ -16,7 +16,8 @@ sheet. The rules are documented in the README ("Keeping the registry up to date"
 * Participating sheet: a listed agreement not in force is ``signed``, dated by SIGNED
   when no earlier sheet contradicts that date, else known to the window since the sheet
   that does (ICE's SIGNED kept in ``signed``); one in force whose SIGNED changed is
-  ``corrected``; a new or changed MOA link is ``moa_linked``; an agreement ICE listed that
+  ``corrected``, or, when the new date lies after the previous sheet, ``signed`` again on
+  that date (a renewal); a new or changed MOA link is ``moa_linked``; an agreement ICE listed that
   is no longer listed is ``delisted``.
 * Pending sheet: a listed application not pending is ``applied``; one ICE listed that is
   no longer listed is ``withdrawn`` (dropped again if a later sheet shows it was signed
@@ -36,13 +37,13 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from icestatus.enums import EventKind, Model, SheetKind, SourceKind
+from icestatus.enums import ICE_LISTINGS, EventKind, Model, SheetKind, SourceKind
 from icestatus.errors import SheetError
 from icestatus.models import Department, Event, Registry, SheetCoverage, Source
 from icestatus.names import department_id
 from icestatus.names import normalize_name as _normalize_name
 from icestatus.replay import Agreement, AgreementKey, fold
-from icestatus.sources import ICE_PUBLISHER, Roster, RosterRow, read_roster
+from icestatus.sources import ICE_PUBLISHER, Roster, RosterRow, read_rosters
 
 # The same few thousand names recur in every sheet: normalize each spelling once.
 normalize_name = lru_cache(maxsize=1 << 16)(_normalize_name)
@@ -155,7 +156,7 @@ class IngestResult:
 def summary_line(counts: Counter[str]) -> str:
     """``3 new signings, 1 ended, 2 MOA links`` (kinds that did not occur left out, in the
     order of ``SUMMARY_KINDS``), or ``no changes``."""
-    return ", ".join(f"{counts[key]} {label}" for key, label in SUMMARY_KINDS if counts[key]) or "no changes"
+    return ", ".join(f"{counts[key]:,} {label}" for key, label in SUMMARY_KINDS if counts[key]) or "no changes"
 
 
 # ---------------------------------------------------------------- reading
@@ -179,7 +180,7 @@ def read_sheets(
     publication order; files of the same publication keep the order given."""
     sheets = []
     for path in paths:
-        sheets.append(read_roster(Path(path), kind=kind, published=published, half=half))
+        sheets.extend(read_rosters(Path(path), kind=kind, published=published, half=half))
         if on_read is not None:
             on_read(Path(path))
     return sorted(sheets, key=publication_key)
@@ -464,6 +465,10 @@ SUSPECT_NOTE = (
     "Held as suspect: this sheet leaves out {left_out} of the {before} agreements ICE listed before; "
     "nothing was recorded on its word (the next sheet confirms or refutes it)."
 )
+RENEWED_NOTE = (
+    "Signed again: earlier lists gave {old}; the new signing date lies after the last list that "
+    "showed the old one ({previous})."
+)
 IMPOSSIBLE_SIGNED_NOTE = "ICE's SIGNED reads {}, after this sheet's date: the signing date is not known."
 
 
@@ -481,7 +486,7 @@ class _Log:
             for name in (dept.name, *dept.aliases):
                 self.index.setdefault((dept.state, normalize_name(name)), dept.id)
         self.sources: dict[str, Source] = {s.id: s for s in registry.sources}
-        self.ice_sources: set[str] = {s.id for s in registry.sources if s.kind is SourceKind.ice_sheet}
+        self.ice_sources: set[str] = {s.id for s in registry.sources if s.kind in ICE_LISTINGS}
         self.by_sha1: dict[str, str] = {s.sha1: s.id for s in registry.sources if s.sha1}
         # (sha1, kind, date) -> source: a file already ingested for that date changes nothing.
         self.ingested: dict[tuple[str, SheetKind, dt.date], str] = {
@@ -497,7 +502,7 @@ class _Log:
         self.last: dict[SheetKind, Source] = {}
         self.trusted: dict[SheetKind, Source] = {}
         for src in registry.sources:
-            if src.kind is SourceKind.ice_sheet and src.sheet is not None and src.published is not None:
+            if src.kind in ICE_LISTINGS and src.sheet is not None and src.published is not None:
                 self.last[src.sheet] = src
                 if not src.suspect:
                     self.trusted[src.sheet] = src
@@ -594,7 +599,7 @@ class _Log:
 
     def source_id(self, sheet: Roster, date: dt.date) -> str:
         """The id the roster's source will get."""
-        base = source_id_for(sheet.kind, date, sheet.half, sheet.id_prefix)
+        base = sheet.source_id or source_id_for(sheet.kind, date, sheet.half, sheet.id_prefix)
         sid, n = base, 2
         while sid in self.sources:  # ICE re-published the same edition with other content
             sid, n = f"{base}-{n}", n + 1
@@ -608,7 +613,8 @@ class _Log:
         src = Source(
             id=sid, kind=sheet.source_kind, publisher=sheet.publisher, title=sheet.title, url=sheet.url,
             published=date, sheet=sheet.kind, sha1=sheet.sha1, half=sheet.half,
-            rows=len(sheet.rows), same_as=same_as, suspect=suspect, note=note,
+            rows=len(sheet.rows), same_as=same_as, suspect=suspect,
+            note=" ".join(filter(None, (sheet.note, note))) or None,
         )
         self.sources[sid] = src
         self.first_by_sha1.setdefault(sheet.sha1, src)
@@ -720,7 +726,10 @@ class _Log:
             )
         held: list[Event] = []
         note = None
-        if sheet.kind is SheetKind.participating and not accept_suspect:
+        # A capture of ICE's page is never held: the page is what ICE showed that day, and
+        # its drops are real (39 of 71 agreements gone between 2010 and 2012-12-31).
+        capture = sheet.source_kind is SourceKind.ice_page
+        if sheet.kind is SheetKind.participating and not accept_suspect and not capture:
             ended = [ev for ev in events if ev.kind is EventKind.delisted]
             before = sum(1 for k in agreements if k in signings and self.cites_ice(signings[k]))
             last = self.last.get(sheet.kind)
@@ -853,11 +862,20 @@ class _Log:
                     dropped.append(gone)  # it left the pending list because it was signed
                 continue
             if signed is not None and ag.signed not in possible:
-                out.append(Event(
-                    department_id=dept_id, model=model, kind=EventKind.corrected, date=date,
-                    not_before=window, signed=signed, sources=(sid,),
-                    note=f"Earlier sheets gave {ag.signed}.",
-                ))
+                if previous is not None and signed > previous and signed > ag.signed:
+                    # The new date lies after the last sheet that showed the old one: the
+                    # agreement was signed again since (a renewed MOA), not corrected.
+                    out.append(Event(
+                        department_id=dept_id, model=model, kind=EventKind.signed, date=signed,
+                        sources=(sid,), note=RENEWED_NOTE.format(old=ag.signed, previous=previous),
+                        moa_pending=item.moa_url is None and item.moa_pending,
+                    ))
+                else:
+                    out.append(Event(
+                        department_id=dept_id, model=model, kind=EventKind.corrected, date=date,
+                        not_before=window, signed=signed, sources=(sid,),
+                        note=f"Earlier sheets gave {ag.signed}.",
+                    ))
             if item.moa_url is not None and item.moa_url != ag.moa_url:
                 out.append(Event(
                     department_id=dept_id, model=model, kind=EventKind.moa_linked, date=date,

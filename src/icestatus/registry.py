@@ -124,6 +124,45 @@ class RegistryInUse:
     def reason(self) -> str:
         return _ORIGIN_REASONS[self.origin] + (f"; {self.detail}" if self.detail else "")
 
+    def load(self) -> Registry:
+        """The registry, loaded; for the user's own, an error that says what to do."""
+        try:
+            return load_registry(self.path)
+        except RegistryError as exc:
+            if self.origin is RegistryOrigin.user:
+                raise damaged_user_registry(self.path, str(exc)) from None
+            raise
+
+
+def user_registry_problem(path: Path, covers: dt.date | None) -> str | None:
+    """Why the user's registry at *path* (covering ICE's sheets to *covers*, by its
+    coverage line) cannot be read, or None. Cheap for a whole file: one that has a
+    coverage line and ends as ``dump_registry`` ends a file (``}``) is taken as readable
+    (loading it would cost a load on every command); any other is loaded to be sure
+    (a truncated copy, ``{}``, a registry without sheets, which is readable)."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(max(0, path.stat().st_size - 64))
+            tail = fh.read().rstrip()
+    except OSError as exc:
+        return f"{path}: cannot read: {exc.strerror or exc}"
+    if covers is not None and tail.endswith(b"}"):
+        return None
+    try:
+        load_registry(path)
+    except RegistryError as exc:
+        return str(exc)
+    return None
+
+
+def damaged_user_registry(path: Path, problem: str) -> RegistryError:
+    """One line for a user's registry that cannot be read: what is wrong, and what to do."""
+    bak = path.with_name(path.name + ".bak")
+    restore = f"restore the previous version (`cp {bak} {path}`), " if bak.is_file() else ""
+    return RegistryError(
+        f"{problem}; this is your own registry, kept by `icestatus update`: {restore}remove it (commands then "
+        "read the bundled registry, and `icestatus update` makes yours again), or pass --registry FILE")
+
 
 def registry_in_use(option: Path | None) -> RegistryInUse:
     """The registry every command reads: ``--registry`` if given, else
@@ -141,12 +180,16 @@ def registry_in_use(option: Path | None) -> RegistryInUse:
     if not user.is_file():
         return RegistryInUse(bundled, RegistryOrigin.bundled)
     mine, theirs = covered_through(user), covered_through(bundled)
+    problem = user_registry_problem(user, mine)
+    if problem:
+        raise damaged_user_registry(user, problem)
     if covers_later(mine, theirs):
-        return RegistryInUse(user, RegistryOrigin.user,
-                             f"it covers ICE's sheets to {mine}, the bundled one to {theirs}")
+        return RegistryInUse(user, RegistryOrigin.user, (
+            f"it covers ICE's sheets to {mine}, as the bundled one does (yours on a tie)" if mine == theirs
+            else f"it covers ICE's sheets to {mine}, the bundled one to {theirs}"))
     return RegistryInUse(bundled, RegistryOrigin.bundled, (
         f"it covers ICE's sheets to {theirs}, later than your own registry {user} ({mine or 'no sheet'}); "
-        "`icestatus update` brings yours past it"))
+        "`icestatus update` replaces yours by it (keeping yours as .bak) and adds ICE's newer sheets"))
 
 
 def covers_later(mine: dt.date | None, bundled: dt.date | None) -> bool:

@@ -106,6 +106,13 @@ class _Snapshot:
     moa_url: str | None
 
 
+def check_span(start: dt.date, end: dt.date) -> None:
+    """UsageError unless *start* is on or before *end* (a command checks it before it
+    loads or warns about anything)."""
+    if end < start:
+        raise UsageError(f"FROM {start} is after TO {end}: give the earlier date first")
+
+
 def diff(
     registry: Registry,
     start: dt.date,
@@ -126,8 +133,7 @@ def diff(
     Filters keep changes of one state (USPS code), of these models, of these agency types
     (as ICE prints them, case-insensitive), or whose event cites *source*.
     """
-    if end < start:
-        raise UsageError(f"FROM {start} is after TO {end}: give the earlier date first")
+    check_span(start, end)
     check_source(registry, source)
     events = registry.events
     projection = fold(events, start)
@@ -514,21 +520,23 @@ class MoaStatus:
     days_without_moa: int | None  # from the signing date to the date asked; None with an address
 
 
-def moa_report(states: Iterable[AgreementState], on: dt.date, *, missing: bool = False) -> list[MoaStatus]:
+def moa_report(states: Iterable[AgreementState], on: dt.date | None, *, missing: bool = False) -> list[MoaStatus]:
     """Agreements in force on *on* (pending applications left out), in replay's order;
     with *missing*, only those without an MOA address ("link pending", or no link at
     all), longest wait first.
 
     ``days_without_moa`` counts from the signing date to *on* for an agreement without an
-    address (None when ICE's signing date is after *on*, or for one with an address). The
-    command passes as *on* the last ICE sheet on or before the date asked
-    (``coverage.bounded_to_sheet``): the data knows the link was missing on that sheet, not since.
+    address (None when ICE's signing date is after *on*, for one with an address, or for
+    every agreement when *on* is None). The command passes as *on* the last ICE sheet on
+    or before the date asked (``coverage.bounded_to_sheet``; None before the first): the
+    data knows the link was missing on that sheet, not since.
     """
     out = []
     for a in states:
         if a.status is Status.pending or (missing and a.moa_url is not None):
             continue
-        days = (on - a.signed).days if a.moa_url is None and a.signed is not None and a.signed <= on else None
+        days = (on - a.signed).days if (on is not None and a.moa_url is None and a.signed is not None
+                                        and a.signed <= on) else None
         out.append(MoaStatus(a, days))
     if missing:
         # Longest wait first; stable, so ties keep replay's state/name order.
@@ -611,6 +619,7 @@ __all__ = [
     "Tally",
     "TrendCover",
     "TrendPoint",
+    "check_span",
     "diff",
     "diff_limits",
     "moa_report",

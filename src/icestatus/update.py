@@ -71,10 +71,18 @@ class UpdateResult:
     archived: tuple[Entry, ...]      # the files this run added to the archive
     dry_run: bool
     kept: dict[str, str] = field(default_factory=dict)  # SHA-1 -> where the archive keeps it (sheets/...)
+    replaced: bool = False           # an existing *target* was (or would be) replaced by *start*
+    note: str = ""                   # why *start* rather than *target* (or why not), for the report
 
     @property
     def new(self) -> bool:
         return self.ingest.changed
+
+    @property
+    def not_linked(self) -> list[SheetKind]:
+        """The lists ICE's page had no link to (ICE stopped linking its pending list in 2026)."""
+        linked = {f.link.kind for f in self.fetched}
+        return [kind for kind in SheetKind if kind not in linked]
 
     @property
     def latest(self) -> dict[SheetKind, SheetCoverage]:
@@ -180,7 +188,14 @@ def run_update(
     earlier date (the bundled one, for the user's registry); without it *target* must
     exist. *limit*: the largest sheet accepted, in bytes (default: the sheet reader's).
     """
-    from icestatus.registry import load_registry, registry_lock, save_registry
+    from icestatus.registry import (
+        covered_through,
+        damaged_user_registry,
+        load_registry,
+        registry_lock,
+        save_registry,
+        user_registry_problem,
+    )
     from icestatus.sources.xlsx import max_bytes_from_env
 
     if fallback is None and not target.is_file():
@@ -188,6 +203,12 @@ def run_update(
             f"{target}: no such registry; create it with `icestatus init {target}` (or copy one), or leave "
             "out --registry to update your own"
         )
+    if fallback is not None and target.is_file():
+        # A damaged copy of the user's is not replaced: its .bak, the last good version, would
+        # be overwritten by it. Said before any request.
+        problem = user_registry_problem(target, covered_through(target))
+        if problem:
+            raise damaged_user_registry(target, problem)
     limit = limit if limit is not None else max_bytes_from_env()
     with tempfile.TemporaryDirectory(prefix="icestatus-update-") as tmp, \
             fetcher if fetcher is not None else Fetcher() as client:
@@ -197,7 +218,8 @@ def run_update(
         target.parent.mkdir(parents=True, exist_ok=True)  # the user's data folder, on first use
     # A dry run only reads, as `ingest --dry-run` does: no lock.
     with nullcontext() if dry_run else registry_lock(target):
-        start = start_registry(target, fallback)
+        start, note = start_registry(target, fallback)
+        replaced = start != target and target.is_file()
         registry: Registry = load_registry(start)
         result = ingest_sheets(registry, rosters)
         archived: list[Entry] = []
@@ -205,24 +227,54 @@ def run_update(
         if not dry_run:
             archived = archive.add([(entry_for(f, page), f.download.data) for f in fetched])
             kept = {e.sha1: e.path for e in archive.entries() if e.sha1 in {f.roster.sha1 for f in fetched}}
-            if result.changed:
+            if result.changed or replaced:  # an older copy gives way even when no sheet is new
                 save_registry(result.registry, target)
     return UpdateResult(
         page=page, target=target, start=start, fetched=tuple(fetched), ingest=result,
         previous=dict(registry.coverage), archived=tuple(archived), dry_run=dry_run, kept=kept,
+        replaced=replaced, note=note,
     )
 
 
-def start_registry(target: Path, fallback: Path | None) -> Path:
-    """*target*, unless *fallback* covers a later date (or *target* does not exist yet):
-    the rule by which read commands choose (``registry.registry_in_use``)."""
+def start_registry(target: Path, fallback: Path | None) -> tuple[Path, str]:
+    """The registry an update starts from, and why (a sentence for the report, or "").
+
+    *target*, unless *fallback* (the bundled registry) covers a later date (or *target*
+    does not exist yet): the rule by which read commands choose
+    (``registry.registry_in_use``); an older *target* is then replaced, kept as ``.bak``.
+    On a tie, *fallback* when it holds every source *target* holds and more (a newer
+    release that adds curated facts, to a copy with nothing of the user's own); else
+    *target*, with a note when *fallback* holds sources it lacks."""
     from icestatus.registry import covered_through, covers_later
 
     if fallback is None:
-        return target
+        return target, ""
     if not target.is_file():
-        return fallback
-    return target if covers_later(covered_through(target), covered_through(fallback)) else fallback
+        return fallback, ""
+    mine, theirs = covered_through(target), covered_through(fallback)
+    if mine is not None and mine == theirs:
+        return _on_a_tie(target, fallback)
+    if covers_later(mine, theirs):
+        return target, ""
+    return fallback, (f"the bundled registry ({fallback}) covers ICE's sheets to {theirs}, later than your "
+                      f"registry did ({mine or 'no sheet'})")
+
+
+def _on_a_tie(target: Path, fallback: Path) -> tuple[Path, str]:
+    from icestatus.registry import load_registry
+
+    mine = {s.id for s in load_registry(target).sources}
+    theirs = {s.id for s in load_registry(fallback).sources}
+    extra, own = len(theirs - mine), len(mine - theirs)
+    if extra and not own:
+        return fallback, (f"the bundled registry ({fallback}) covers the same date as your registry and holds "
+                          f"all its sources and {extra:,} more")
+    if extra:
+        return target, (
+            f"the bundled registry ({fallback}) covers the same date as your registry and holds {extra:,} "
+            f"source{'s' if extra > 1 else ''} yours lacks, but yours holds {own:,} of its own: kept yours (to "
+            f"start again from the bundled one, move {target} aside and run `icestatus update`)")
+    return target, ""
 
 
 def entry_for(f: Fetched, page: str) -> Entry:

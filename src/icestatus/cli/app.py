@@ -180,7 +180,8 @@ app = typer.Typer(
     help=(
         "Which law-enforcement agencies take part in ICE's 287(g) program: today, on any "
         "past date, and how each one got there. Answers come from a dated, sourced event "
-        "log (the bundled registry, or --registry FILE) replayed to the date asked."
+        "log (your own registry, kept current by `icestatus update`, or the bundled one, whichever is "
+        "newer; or --registry FILE) replayed to the date asked."
     ),
     epilog="Examples: icestatus list --state ME · icestatus as-of 2025-05-01 --format json · icestatus history wells",
 )
@@ -200,13 +201,13 @@ def _registry_line() -> str:
     registry in use: $ICESTATUS_REGISTRY or the bundled one; --registry is a command's)."""
     from icestatus.coverage import Coverage
     from icestatus.output.text import inert
-    from icestatus.registry import load_registry, registry_in_use
+    from icestatus.registry import registry_in_use
 
-    chosen = registry_in_use(None)
     try:
-        span = Coverage.of(load_registry(chosen.path)).span()
+        chosen = registry_in_use(None)
+        span = Coverage.of(chosen.load()).span()
     except IcestatusError as exc:
-        return inert(f"registry: {chosen.path} ({chosen.origin.value}): cannot be read: {exc}")
+        return inert(f"registry: cannot be read: {exc}")
     last = f"ICE's last sheet {span[1]}" if span else "no ICE sheet"
     return inert(f"registry: {chosen.path} ({chosen.origin.value}), {last}")
 
@@ -226,9 +227,9 @@ def _root(
 def open_registry(path: Path | None) -> Registry:
     """The registry a command reads: ``registry.registry_in_use`` (``--registry``,
     ``$ICESTATUS_REGISTRY`` or the bundled one), loaded."""
-    from icestatus.registry import load_registry, registry_in_use
+    from icestatus.registry import registry_in_use
 
-    return load_registry(registry_in_use(path).path)
+    return registry_in_use(path).load()
 
 
 def writable_registry(option: Path | None) -> Path:

@@ -24,12 +24,12 @@ def info(format_: FormatOpt = OutputFormat.table, registry: RegistryOpt = None) 
     Example: icestatus info --format json
     """  # noqa: E501 (Typer prints a docstring's lines as they are)
     from icestatus.output.rows import info_document
-    from icestatus.registry import load_registry, registry_in_use
+    from icestatus.registry import registry_in_use
     from icestatus.reports import registry_info
 
     out = output_for(format_, tabular=False)
     chosen = registry_in_use(registry)
-    found = registry_info(load_registry(chosen.path), today())
+    found = registry_info(chosen.load(), today())
 
     def view() -> RenderableType:
         from icestatus.output.views_reports import info_view

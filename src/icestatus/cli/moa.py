@@ -10,7 +10,7 @@ the link or the agreement from its list (``history`` shows each change). The row
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,6 +20,8 @@ from icestatus.enums import OutputFormat, Status
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from icestatus.coverage import Coverage
 
 
 @app.command()
@@ -52,7 +54,7 @@ def moa(
     answer = answer_on(coverage, date)
     counted_to = bounded_to_sheet(coverage, date)
     in_force = [a for a in filter_states(replay(reg, date), state=state) if a.status is not Status.pending]
-    rows = moa_rows(in_force, date, missing=missing, counted_to=counted_to)
+    rows = moa_rows(in_force, counted_to, missing=missing)
     place = f" in {state_name(state)}" if state else ""
     phrase = sheet_phrase(answer.participating)
     limits = limit_lines(answer.limits(pending=False))
@@ -66,8 +68,7 @@ def moa(
     caption = [f"{linked:,} of {len(in_force):,} agreements in force have an MOA address · "
                f"{pending:,} link pending · {len(in_force) - linked - pending:,} no link"]
     if missing:
-        caption.append(f"Days: from the signing date to {counted_to}"
-                       + (", ICE's last list to show the MOA missing" if counted_to != date else ""))
+        caption += _days_caption(rows, date, counted_to, coverage)
     caption += limits
     title = (f"287(g) agreements without a published MOA on {date}" if missing
              else f"287(g) agreements and their MOAs on {date}") + (f" · {state_name(state)}" if state else "") + (
@@ -79,3 +80,22 @@ def moa(
         return moa_table(rows, title, "\n".join(caption), missing)
 
     out.emit(rows, MOA_COLUMNS, view)
+
+
+def _days_caption(rows: list[dict[str, Any]], date: dt.date, counted_to: dt.date | None,
+                  coverage: Coverage) -> list[str]:
+    """What the Days column counts to, and why a row has none (review F2)."""
+    from icestatus.enums import SheetKind
+
+    if counted_to is None:
+        first = coverage.first(SheetKind.participating)
+        return [f"Days: not counted: ICE's first list in this registry is of {first.date if first else '?'}, "
+                f"after {date}, so no list on or before {date} shows an MOA missing"]
+    out = [f"Days: from the signing date to {counted_to}"
+           + (f", ICE's last list on or before {date}" if counted_to != date else "")]
+    late = sum(1 for r in rows if r["days_without_moa"] is None and r["moa_url"] is None
+               and r["signed"] is not None and r["signed"] > counted_to.isoformat())
+    if late:
+        out.append(f"Days blank ({late:,}): signed after {counted_to}, so no list on or before {date} "
+                   "shows the MOA missing yet")
+    return out

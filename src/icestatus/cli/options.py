@@ -92,7 +92,9 @@ WriteRegistryOpt = Annotated[
     Path | None,
     typer.Option(
         "--registry", "-r", show_default=False,
-        help="Registry file to write (default: $ICESTATUS_REGISTRY; create one with `icestatus init PATH`).",
+        help="Registry file to write (default: $ICESTATUS_REGISTRY, else the one read commands use when it is "
+             "your own from `icestatus update`; the bundled registry is never written: create one with "
+             "`icestatus init PATH`).",
     ),
 ]
 FormatOpt = Annotated[

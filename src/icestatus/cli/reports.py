@@ -70,6 +70,7 @@ def diff(
 
     out = output_for(format_)
     start, end = from_, to
+    reports.check_span(start, end)  # the arguments before any warning about them
     reg = open_registry(registry)
     warn_coverage(reg, start, end)
     found = reports.diff(reg, start, end, state=state, models=model or [], types=type_ or [], source=source,
@@ -237,7 +238,8 @@ def states_(
     codes = {a.department.state for a in found} | {p.state for p in reg.policies} | set(every)
     rows = reports.states_report(reg, found, date, every_state=every, names={c: state_name(c) for c in codes})
     if out.table and not rows:
-        typer.echo(f"No 287(g) agreements, applications or state policies on {date}.")
+        typer.echo(f"No 287(g) agreements or state policies on {date} (pending unknown)." if answer.pending_unknown
+                   else f"No 287(g) agreements, applications or state policies on {date}.")
         echo_basis(answer)
         return
     sources = {s.id: s for s in reg.sources}

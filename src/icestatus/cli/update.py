@@ -16,16 +16,23 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from icestatus.cli.app import app, output_for, say, warn, writable_registry
-from icestatus.cli.options import FormatOpt, WriteRegistryOpt
+from icestatus.cli.options import FormatOpt
 from icestatus.enums import OutputFormat
 
 if TYPE_CHECKING:
     from icestatus.update import UpdateResult
 
 
+UpdateRegistryOpt = Annotated[Path | None, typer.Option(
+    "--registry", "-r", show_default=False,
+    help="Registry file to update, made with `icestatus init PATH` or copied (default: $ICESTATUS_REGISTRY, "
+         "else your own in the user data folder, made from the bundled one on first use; see `icestatus info`).",
+)]
+
+
 @app.command()
 def update(
-    registry: WriteRegistryOpt = None,
+    registry: UpdateRegistryOpt = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Fetch, check and report what would change; write nothing.")] = False,
     from_: Annotated[str | None, typer.Option(
@@ -66,18 +73,21 @@ def update(
         typer.echo("\n".join(report_lines(result)))
     else:
         out.data([], [], update_document(result))
+    if result.note and result.start == target:
+        warn(result.note)
     if dry_run:
+        if result.replaced:
+            say(f"{result.note}: an update would start again from it")
         say(f"dry run: nothing written to {target}")
         return
     if result.archived:
         n = len(result.archived)
         say(f"archived {n} file{'s' if n > 1 else ''} in {_shown(user_data_dir())}")
-    if result.new:
+    if result.new or result.replaced:
         if result.start != target and not existed:
             say(f"created your registry as a copy of the bundled one ({result.start}), then updated it")
-        elif result.start != target:
-            say(f"the bundled registry ({result.start}) covers a later date than your registry did: "
-                "started again from it")
+        elif result.replaced:
+            say(f"{result.note}: started again from it")
         say(f"wrote {target}" + (f" (previous version: {target.name}.bak)" if existed else ""))
 
 
@@ -94,6 +104,7 @@ def report_lines(result: UpdateResult) -> list[str]:
         what = "already ingested" if done.skipped else summary_line(done.counts())
         lines.append(f"  {got.link.kind.value}: {got.name} ({edition}, {done.rows:,} rows)")
         lines.extend(_wrapped(what, "    "))
+    lines.extend(f"  {kind.value}: not linked on ICE's page" for kind in result.not_linked)
     before = newest(result.previous)
     if not result.new:
         lines.append(f"No new sheet since {before}." if before else "No new sheet.")
@@ -103,10 +114,10 @@ def report_lines(result: UpdateResult) -> list[str]:
     lines.append(f"Changes since {before}{would}:" if before else f"Changes{would}:")
     lines.extend(_wrapped(f"agreements started: {_by_state(changes.started)}", "  "))
     lines.extend(_wrapped(f"agreements ended: {_by_state(changes.ended)}", "  "))
-    lines.append(f"  applications: {changes.applied} new, {changes.withdrawn} withdrawn")
-    lines.append(f"  corrections: {changes.corrected} signing dates, {changes.moa_linked} MOA links")
+    lines.append(f"  applications: {changes.applied:,} new, {changes.withdrawn:,} withdrawn")
+    lines.append(f"  corrections: {changes.corrected:,} signing dates, {changes.moa_linked:,} MOA links")
     if changes.new_agencies:
-        lines.append(f"  new agencies: {changes.new_agencies}")
+        lines.append(f"  new agencies: {changes.new_agencies:,}")
     return lines
 
 
@@ -130,5 +141,5 @@ def _by_state(counts: Counter[str]) -> str:
     total = sum(counts.values())
     if not total:
         return "0"
-    shown = ", ".join(f"{state} {n}" for state, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"{total} ({shown})"
+    shown = ", ".join(f"{state} {n:,}" for state, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{total:,} ({shown})"

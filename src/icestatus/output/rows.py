@@ -39,7 +39,7 @@ AGENCY_COLUMNS = ("department_id", "department", "state", "type", "county")
 AGREEMENT_COLUMNS = (
     *AGENCY_COLUMNS, "model", "status", "since", "since_not_before", "approximate", "signed",
     "event", "source", "sources", "moa_url", "moa_pending", "as_of", "listed_on", "known_from",
-    "pending_unknown",
+    "gap", "pending_unknown",
 )
 
 
@@ -54,6 +54,7 @@ def agreement_rows(states: Iterable[AgreementState], answer: Answer, sources: Ma
     with what it rests on (``coverage.Answer``): the date asked, the ICE sheet its status
     rests on (or the later source it is known from) and why pending is unknown, if so."""
     pending_unknown = answer.pending_unknown
+    gap = answer.participating.gap
     out = []
     for a in states:
         listed_on, known_from = answer.listed_on(a, sources)
@@ -73,6 +74,7 @@ def agreement_rows(states: Iterable[AgreementState], answer: Answer, sources: Ma
             "as_of": answer.date.isoformat(),
             "listed_on": _iso(listed_on),
             "known_from": _iso(known_from),
+            "gap": gap.window if gap is not None else None,
             "pending_unknown": pending_unknown,
         })
     return out
@@ -357,22 +359,20 @@ MOA_COLUMNS = (
 )
 
 
-def moa_rows(
-    states: Iterable[AgreementState], on: dt.date, *, missing: bool = False, counted_to: dt.date | None = None
-) -> list[Row]:
-    """``moa``'s rows: ``reports.moa_report`` (agreements in force on *on* with their MOA
-    address; with *missing*, those without one, longest wait first). ``days_without_moa``
-    runs to ``counted_to``: the last ICE sheet on or before *on* (``coverage.bounded_to_sheet``)."""
+def moa_rows(states: Iterable[AgreementState], to: dt.date | None, *, missing: bool = False) -> list[Row]:
+    """``moa``'s rows: ``reports.moa_report`` (agreements in force with their MOA address;
+    with *missing*, those without one, longest wait first). ``days_without_moa`` runs to
+    ``counted_to``, *to*: the last ICE sheet on or before the date asked
+    (``coverage.bounded_to_sheet``); None (no sheet on or before it) leaves every day count null."""
     from icestatus.reports import moa_report
 
-    to = counted_to or on
     return [
         {
             **agency_fields(m.agreement.department), "model": m.agreement.model.value,
             "status": m.agreement.status.value, "signed": _iso(m.agreement.signed),
             "moa_url": m.agreement.moa_url, "moa_pending": m.agreement.moa_pending,
             "days_without_moa": m.days_without_moa,
-            "counted_to": _iso(to) if m.days_without_moa is not None else None,
+            "counted_to": _iso(to) if m.days_without_moa is not None and to is not None else None,
         }
         for m in moa_report(states, to, missing=missing)
     ]
@@ -456,10 +456,10 @@ def update_document(result: UpdateResult) -> Row:
         })
     return {
         "page": result.page, "registry": str(result.target), "started_from": str(result.start),
-        "dry_run": result.dry_run, "new": result.new,
+        "dry_run": result.dry_run, "new": result.new, "replaced": result.replaced,
         "previous": {k.value: c.last.isoformat() for k, c in result.previous.items()},
         "latest": {k.value: c.last.isoformat() for k, c in result.latest.items()},
-        "sheets": sheets,
+        "sheets": sheets, "not_linked": [kind.value for kind in result.not_linked],
         "changes": {
             "started": {"total": sum(changes.started.values()), "by_state": dict(sorted(changes.started.items()))},
             "ended": {"total": sum(changes.ended.values()), "by_state": dict(sorted(changes.ended.items()))},

@@ -65,7 +65,7 @@ def more_line(shown: int, total: int, what: str) -> str | None:
 def model_counts(states: Iterable[AgreementState]) -> str:
     """``"2 task force, 1 jail"`` for a set of agreements."""
     counts = Counter(a.model for a in states)
-    return ", ".join(f"{counts[m]} {MODEL_SHORT[m]}" for m in Model if counts[m])
+    return ", ".join(f"{counts[m]:,} {MODEL_SHORT[m]}" for m in Model if counts[m])
 
 
 def agreements_footer(states: Sequence[AgreementState], answer: Answer | None = None) -> str:
@@ -75,19 +75,19 @@ def agreements_footer(states: Sequence[AgreementState], answer: Answer | None = 
     pending = [a for a in states if a.status is Status.pending]
     ended = [a for a in states if a.status is Status.ended]
     agencies = len({a.department.id for a in states})
-    parts = [f"{agencies} {'agency' if agencies == 1 else 'agencies'}"]
+    parts = [f"{agencies:,} {'agency' if agencies == 1 else 'agencies'}"]
     if in_force or not ended:
-        parts.append(f"{len(in_force)} in force" + (f" ({model_counts(in_force)})" if in_force else ""))
+        parts.append(f"{len(in_force):,} in force" + (f" ({model_counts(in_force)})" if in_force else ""))
     paused = sum(1 for a in in_force if a.status is Status.paused)
     if paused:
-        parts.append(f"{paused} paused")
+        parts.append(f"{paused:,} paused")
     if pending or not ended:
         if answer is not None and answer.pending_unknown:
             parts.append("pending unknown")
         else:
-            parts.append(f"{len(pending)} pending" + (f" ({model_counts(pending)})" if pending else ""))
+            parts.append(f"{len(pending):,} pending" + (f" ({model_counts(pending)})" if pending else ""))
     if ended:
-        parts.append(f"{len(ended)} ended ({model_counts(ended)})")
+        parts.append(f"{len(ended):,} ended ({model_counts(ended)})")
     lines = [" · ".join(parts)]
     if any(a.approximate for a in states):
         lines.append("~ date known only to a window (see `icestatus history`)")
@@ -102,6 +102,8 @@ def source_label(sources: Mapping[str, Source], source_id: str) -> str:
         return source_id
     if src.kind.value == "ice_sheet":
         return f"ICE sheet {src.published}" + (f" {src.half}" if src.half else "")
+    if src.kind.value == "ice_page":
+        return f"ICE page {src.id}"  # the capture: wayback-<its time>
     return f"{src.publisher}" + (f" {src.published}" if src.published else "")
 
 

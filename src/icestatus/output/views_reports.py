@@ -17,7 +17,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from icestatus.coverage import GAP_DAYS, STALE_AFTER_DAYS, Standing
+from icestatus.coverage import GAP_DAYS, LONG_GAP_DAYS, STALE_AFTER_DAYS, Standing
 from icestatus.enums import Every, Model, SheetKind, StatsBy
 from icestatus.output.text import MODEL_SHORT, fmt_date, limit_lines, sheet_phrase
 from icestatus.output.views import cell, more_line, references, source_refs
@@ -142,8 +142,15 @@ def trend_view(
         title += f" · ICE's lists: {lists[0].date} to {lists[-1].date}"
     values = [p.in_force for p in series]
     outside = [not c.standing.inside and c.standing is not Standing.no_sheets for c in cover]
-    chart = chart_lines(values, [p.date for p in series], width=width, height=CHART_HEIGHT, outside=outside)
-    inside = [p for p, out in zip(series, outside, strict=True) if not out]
+    # A gap of more than a year without a list (2017-08-01..2021-01-13) is drawn as a gap:
+    # its number in force is not known, only what the list before showed and what later
+    # lists date inside it.
+    unknown = [g for g in coverage.gaps(SheetKind.participating, LONG_GAP_DAYS)
+               if any(p.date in g for p in series)]
+    blank = [any(p.date in g for g in unknown) for p in series]
+    chart = chart_lines(values, [p.date for p in series], width=width, height=CHART_HEIGHT, outside=outside,
+                        blank=blank)
+    inside = [p for p, out, b in zip(series, outside, blank, strict=True) if not out and not b]
     peak = max(inside or series, key=lambda p: p.in_force)
     change = last.in_force - first.in_force
     pending = f"{last.pending:,} pending" if cover[-1].pending_known else "pending unknown"
@@ -154,6 +161,9 @@ def trend_view(
     if any(outside):
         lines.append("┄ on the axis: not covered by ICE's participating lists (before the first, more than "
                      f"{STALE_AFTER_DAYS} days after the last); the peak is of the points they cover")
+    lines += [f"Not drawn (╌ on the axis): {g.after.date} to {g.until.date}, {g.days:,} days without a list of "
+              "ICE's; its numbers (--format csv) are what the list before showed and what later lists date in it"
+              for g in unknown]
     gaps = sum(1 for c in cover if c.standing is Standing.gap)
     if gaps:
         lines.append(f"{gaps:,} point{'s' if gaps != 1 else ''} in a gap of more than {GAP_DAYS} days between "
@@ -169,13 +179,16 @@ def trend_view(
 
 def chart_lines(
     values: Sequence[int], dates: Sequence[dt.date], width: int, height: int, outside: Sequence[bool] = (),
+    blank: Sequence[bool] = (),
 ) -> list[tuple[str, str]]:
     """A column chart of *values* as (axis, bars) text pairs, *height* rows tall and at
     most *width* characters wide, y from 0, with eighth blocks for the fraction. When
     there are more points than columns, each column shows its last point (the value at
     the end of that stretch of time); with few points, each gets a wider bar. Columns
-    whose point is *outside* (the data's coverage) are drawn ``┄`` on the axis."""
+    whose point is *outside* (the data's coverage) are drawn ``┄`` on the axis; those whose
+    point is *blank* (in a gap of years in the data) are left empty above ``╌``."""
     marks = list(outside) or [False] * len(values)
+    blanks = list(blank) or [False] * len(values)
     top = max(values) if values else 0
     # Row r (0 at the bottom) shows values up to top * (r + 1) / height: label the top,
     # the bottom (the baseline, 0) and the middle row when its value is a whole number.
@@ -190,18 +203,20 @@ def chart_lines(
         cols = [values[((c + 1) * n) // plot_w - 1] for c in range(plot_w)]
         col_dates = [dates[((c + 1) * n) // plot_w - 1] for c in range(plot_w)]
         col_marks = [marks[((c + 1) * n) // plot_w - 1] for c in range(plot_w)]
+        col_blanks = [blanks[((c + 1) * n) // plot_w - 1] for c in range(plot_w)]
         bar_w = 1
     else:
         bar_w = max(1, min(8, plot_w // max(n, 1)))
-        cols, col_dates, col_marks = list(values), list(dates), marks
-    eighths = [round(v / top * height * 8) if top else 0 for v in cols]
+        cols, col_dates, col_marks, col_blanks = list(values), list(dates), marks, blanks
+    eighths = [0 if b else round(v / top * height * 8) if top else 0 for v, b in zip(cols, col_blanks, strict=True)]
     out: list[tuple[str, str]] = []
     for r in range(height - 1, -1, -1):
         row = "".join(_BLOCKS[max(0, min(8, e - r * 8))] * bar_w for e in eighths)
         axis = labels.get(r, "").rjust(label_w - 1) + " ┤"
         out.append((axis, row.rstrip() or " "))
     span = len(cols) * bar_w
-    out.append((" " * (label_w - 1) + " └", "".join(("┄" if m else "─") * bar_w for m in col_marks)))
+    out.append((" " * (label_w - 1) + " └", "".join(
+        ("╌" if b else "┄" if m else "─") * bar_w for m, b in zip(col_marks, col_blanks, strict=True))))
     left, right = col_dates[0].isoformat(), col_dates[-1].isoformat()
     if span >= 3 * len(left) + 4:  # room for the middle date too
         middle = col_dates[(len(col_dates) - 1) // 2].isoformat()
@@ -311,10 +326,13 @@ def info_view(chosen: RegistryInUse, info: RegistryInfo) -> RenderableType:
                 f"{g.after.date}..{g.until.date} ({g.days:,} days)" for g in k.gaps))
     if gap_lines:
         gap_lines.insert(0, f"Gaps of more than {GAP_DAYS} days between two lists:")
-    in_force = (f"{info.in_force_on_latest:,} agreements in force on ICE's latest list"
+    in_force = (f"{info.in_force_on_latest:,} {_plural(info.in_force_on_latest, 'agreement')} in force on "
+                "ICE's latest list"
                 if info.in_force_on_latest is not None else None)
-    counts = " · ".join(x for x in (f"{info.agencies:,} agencies", in_force, f"{info.events:,} events",
-                                    f"{info.sources:,} sources ({info.ice_sheets:,} ICE sheets)") if x)
+    counts = " · ".join(x for x in (f"{info.agencies:,} {'agency' if info.agencies == 1 else 'agencies'}",
+                                    in_force, f"{info.events:,} {_plural(info.events, 'event')}",
+                                    f"{info.sources:,} {_plural(info.sources, 'source')} "
+                                    f"({info.ice_sheets:,} ICE {_plural(info.ice_sheets, 'sheet')})") if x)
     parts: list[RenderableType] = [head, Text("")]
     if info.coverage:
         parts.append(lists)
@@ -324,3 +342,7 @@ def info_view(chosen: RegistryInUse, info: RegistryInfo) -> RenderableType:
         parts.append(Text("No ICE sheet in this registry: its answers rest on the sources each event cites."))
     parts.append(cell(counts, *limit_lines(info.answer.limits()), limit=None))
     return Group(*parts)
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else f"{word}s"

@@ -7,7 +7,9 @@ compares rosters with the registry and never sees a file format.
 
 Each kind of file has one module here that satisfies ``RosterReader`` (``accepts`` and
 ``read``), listed in ``READERS``; ``read_roster`` gives a file to the first reader that
-accepts it. A new kind of roster is a new module and one line in ``READERS``.
+accepts it. A new kind of roster is a new module and one line in ``READERS``. A file that
+holds many publications (a transcription of many captures) has a reader that also
+provides ``read_all``; ``read_rosters`` gives every roster of a file.
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ class Roster:
     saved: datetime | None = None  # when the file says it was last saved (UTC); None if the caller dated it
     seen: date | None = None  # a capture's date, when it is later than ``published``
     redate: date | None = None  # the day it was saved, if weeks after the name's date
-    url: str | None = None  # where it was downloaded from (``icestatus update``)
+    # the publication's own address: a Wayback capture's, or where ``icestatus update`` downloaded it
+    url: str | None = None
+    note: str | None = None  # what the source record's note says (a capture's caption, who transcribed it)
+    source_id: str | None = None  # the source record's id, when not ``<id_prefix>-<kind>-<date>[-<half>]``
 
     def __post_init__(self) -> None:
         if not self.title:
@@ -97,7 +102,11 @@ class RosterReader(Protocol):
 
 # The readers, most specific first; the last one accepts every file. Named, not imported,
 # so that importing this package costs nothing and the readers may import it.
-READERS: tuple[str, ...] = ("icestatus.sources.ice_sheet",)
+READERS: tuple[str, ...] = (
+    "icestatus.sources.ice_page_transcript",
+    "icestatus.sources.ice_page_table",
+    "icestatus.sources.ice_sheet",
+)
 
 
 def reader_for(path: Path) -> RosterReader:
@@ -112,3 +121,13 @@ def reader_for(path: Path) -> RosterReader:
 def read_roster(path: Path, **options: Unpack[ReadOptions]) -> Roster:
     """Read *path* with the reader that accepts it (see ``READERS``)."""
     return reader_for(path).read(path, **options)
+
+
+def read_rosters(path: Path, **options: Unpack[ReadOptions]) -> list[Roster]:
+    """Every roster in *path*: one for most files; a file of many publications (a
+    transcription of many captures of ICE's page) has a reader with ``read_all``."""
+    reader = reader_for(path)
+    read_all = getattr(reader, "read_all", None)
+    if read_all is not None:
+        return cast("list[Roster]", read_all(path, **options))
+    return [reader.read(path, **options)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote_plus, urlsplit
@@ -181,6 +181,7 @@ def typed_rows(
     date1904: bool,
     *,
     kind_from_name: bool = False,
+    optional: Collection[str] = (),
 ) -> tuple[tuple[RosterRow, ...], tuple[str, ...], SheetKind]:
     """Type every row below the header; *grid* starts at A1, so index + 1 is the row number.
 
@@ -189,6 +190,8 @@ def typed_rows(
     layouts (ICE swapped its two files on 2025-09-22 pm), the file is read as what its
     columns say, with a warning:
     a pending list is never read as the participating one, nor the other way round.
+    *optional* names required columns that this kind of file never had (the TYPE column
+    of ICE's web page table).
     """
     header_index, columns = _header(path, grid)
     warnings: list[str] = []
@@ -200,7 +203,7 @@ def typed_rows(
             f"{held.value} list"
         )
         kind = held
-    missing = [name for name in _REQUIRED[kind] if name not in columns]
+    missing = [name for name in _REQUIRED[kind] if name not in columns and name not in optional]
     if missing:
         found = ", ".join(name for name in columns) or "none"
         raise SheetError(
