@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import shutil
 import sqlite3
@@ -111,6 +112,67 @@ class TestTerms:
         assert on["tx-a:task_force:2"].status is TermStatus.not_started
         on = {r.term.id: r for r in agreements.on_date(synthetic, terms, D("2025-03-25"), ever=True)}
         assert on["me-b:task_force:1"].status is TermStatus.ended
+
+
+def test_an_application_signed_and_an_agreement_listed_again_are_one_agreement() -> None:
+    """An application gone from the pending list by the date ICE later prints as its
+    signing is not withdrawn: one agreement, applied -> signed. An agreement delisted and
+    listed again with the same SIGNED date is one agreement with a gap in ICE's listing
+    (``unlisted`` on the dates between). A later signing date is a new agreement."""
+    reg = registry_of(
+        [
+            ev("tx-f", "applied", "2025-03-01", sources=(Q1.id,)),
+            ev("tx-f", "withdrawn", "2025-03-09", not_before="2025-03-05", sources=(Q3.id,)),
+            ev("tx-f", "signed", "2025-03-20", not_before="2025-03-15", signed="2025-03-07", sources=(P4.id,)),
+            ev("tx-g", "signed", "2025-03-01", signed="2025-02-14", sources=(P1.id,)),
+            ev("tx-g", "delisted", "2025-03-20", not_before="2025-03-10", sources=(P4.id,)),
+            ev("tx-g", "signed", "2025-04-01", not_before="2025-03-20", signed="2025-02-14", sources=(P5.id,)),
+            ev("tx-h", "applied", "2025-03-01", sources=(Q1.id,)),
+            ev("tx-h", "withdrawn", "2025-03-09", not_before="2025-03-05", sources=(Q3.id,)),
+            ev("tx-h", "signed", "2025-04-01", not_before="2025-03-20", signed="2025-03-25", sources=(P5.id,)),
+        ],
+        sources=(SOURCE, P1, P2, P3, P3S, P4, P5, P6, Q1, Q2, Q3),
+    )
+    terms = by_id(reg)
+    assert sorted(terms) == ["tx-f:task_force:1", "tx-g:task_force:1", "tx-h:task_force:1", "tx-h:task_force:2"]
+    signed = terms["tx-f:task_force:1"]
+    assert signed.applied is not None and signed.signed == D("2025-03-07") and signed.closing is None
+    relisted = terms["tx-g:task_force:1"]
+    assert relisted.closing is None and relisted.last_listed.source == P6.id  # type: ignore[union-attr]
+    assert terms["tx-h:task_force:1"].closing.kind.value == "withdrawn"  # type: ignore[union-attr]
+    all_terms = list(terms.values())
+    for day in ("2025-03-02", "2025-03-10", "2025-03-25", "2025-04-02"):
+        rows = agreements.on_date(reg, all_terms, D(day))
+        want = Counter((a.department.id, a.status.value) for a in replay(reg, D(day)))
+        assert Counter((r.department.id, r.status.value) for r in rows) == want, day
+    on = {r.term.id: r.status for r in agreements.on_date(reg, all_terms, D("2025-03-25"), ever=True)}
+    assert on == {"tx-f:task_force:1": TermStatus.active, "tx-g:task_force:1": TermStatus.unlisted,
+                  "tx-h:task_force:1": TermStatus.ended, "tx-h:task_force:2": TermStatus.not_started}
+    assert agreements.on_date(reg, all_terms, D("2025-03-10"), ever=True)[0].status is TermStatus.unlisted
+
+
+def test_no_application_withdrawn_that_was_signed_in_the_bundled_registry(bundled: Registry) -> None:
+    """The review's check: no term ended ``withdrawn`` followed by the same agency's next
+    term of the model signed on or before that end; none delisted and listed again with
+    the same SIGNED date."""
+    terms = agreements.terms(bundled)
+    by_key: dict[tuple[str, Model], list[agreements.Term]] = {}
+    for t in terms:
+        by_key.setdefault((t.department.id, t.model), []).append(t)
+    withdrawn_then_signed, relisted = [], []
+    for series in by_key.values():
+        for a, b in itertools.pairwise(series):
+            if a.closing is not None and a.closing.kind.value == "withdrawn" and b.signed and b.signed <= a.closing.date:
+                withdrawn_then_signed.append(a.id)
+        for i, a in enumerate(series):
+            if a.closing is not None and a.closing.kind.value == "delisted" and any(
+                    b.signed == a.signed and b.applied is None for b in series[i + 1:]):
+                relisted.append(a.id)
+    assert withdrawn_then_signed == [] and relisted == []
+    cherokee = {t.id: t for t in terms if t.department.id == "al-cherokee-county-sheriffs-office"}
+    one = cherokee["al-cherokee-county-sheriffs-office:task_force:1"]
+    assert "al-cherokee-county-sheriffs-office:task_force:2" not in cherokee
+    assert one.applied is not None and one.signed == D("2026-02-10") and one.gaps
 
 
 # ---------------------------------------------------------------- the bundled registry

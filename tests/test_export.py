@@ -123,7 +123,7 @@ def test_datasette_serves_it(exported: Path) -> None:
     assert page.status_code == 200 and "Wells Police Department" in page.text
     assert "One row per agreement" in page.text  # the table's description from the metadata
     assert sql.status_code == 200
-    assert {r["status"] for r in sql.json()} == {"active", "paused", "pending", "ended", "not_started"}
+    assert {r["status"] for r in sql.json()} == {"active", "paused", "pending", "ended", "not_started", "unlisted"}
     assert sum(r["n"] for r in sql.json()) == query(exported, "select count(*) from agreements")[0][0]
     assert search.status_code == 200 and "me-wells-police-department" in {r["id"] for r in search.json()}
     assert meta.json()["title"].startswith("icestatus")

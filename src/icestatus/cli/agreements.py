@@ -16,7 +16,7 @@ import typer
 
 from icestatus.cli.app import app, echo_basis, open_registry, output_for, say, warn_coverage
 from icestatus.cli.options import Filters, FormatOpt, LimitOpt, OnOpt, RegistryOpt, today, with_filters
-from icestatus.enums import OutputFormat
+from icestatus.enums import OutputFormat, TermStatus
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -24,12 +24,15 @@ if TYPE_CHECKING:
     from icestatus.agreements import TermOnDate
 
 
+_OPEN_STATUSES = frozenset({TermStatus.active, TermStatus.paused, TermStatus.pending})
+
+
 def _footer(rows: list[TermOnDate], closed: bool, pending_unknown: bool, ever: bool) -> str:
     """The counts under the table: in force, paused, pending (unknown when ICE's pending
     lists do not cover the date), and with *closed* (``--ever``, or ``--status ended`` or
     ``not_started``) those ended and not begun."""
     from icestatus.agreements import status_counts
-    from icestatus.enums import Status, TermStatus
+    from icestatus.enums import Status
 
     counts = status_counts(rows)
     renewals = sum(1 for r in rows if r.renewal_pending)
@@ -47,6 +50,9 @@ def _footer(rows: list[TermOnDate], closed: bool, pending_unknown: bool, ever: b
         parts.append(f"{ended:,} ended")
         if later:
             parts.append(f"{later:,} not started yet")
+        unlisted = sum(1 for r in rows if r.status is TermStatus.unlisted)
+        if unlisted:
+            parts.append(f"{unlisted:,} unlisted that day (listed before and after)")
     text = " · ".join(parts)
     if any(r.term.signed_not_before or (r.term.closing and r.term.closing.not_before) for r in rows):
         text += "\n~ date known only to a window (see `icestatus history`)"
@@ -94,7 +100,6 @@ def agreements(
     """  # noqa: E501 (Typer prints a docstring's lines as they are)
     from icestatus import agreements as terms_of
     from icestatus.coverage import Coverage, answer_on
-    from icestatus.enums import TermStatus
     from icestatus.output.rows import TERM_COLUMNS, term_rows
     from icestatus.output.text import limit_lines
 
@@ -106,7 +111,7 @@ def agreements(
     answer = answer_on(Coverage.of(reg), date)
     unknown = answer.pending_unknown
     asked = filters.status_values
-    closed = ever or bool(asked & {TermStatus.ended.value, TermStatus.not_started.value})
+    closed = ever or bool(asked - {s.value for s in _OPEN_STATUSES})
     found = flt.keep(terms_of.on_date(reg, terms_of.terms(reg), date, ever=closed))
     if asked:
         found = [r for r in found if r.status.value in asked]

@@ -113,26 +113,28 @@ ModelOpt = Annotated[
                       "warrant_service (warrant, wso); repeatable."),
 ]
 NOT_STARTED = "not_started"  # ``agreements`` only: a term that had not begun on the date
+UNLISTED = "unlisted"        # ``agreements`` only: between two listings of one agreement
+TERM_ONLY = (NOT_STARTED, UNLISTED)
 
 
 def status_param(text: str) -> Status | str:
     """``--status``: active, paused, pending or ended, in any case; ``not_started`` (also
-    "not started") for ``agreements`` (``Filters.resolve`` refuses it elsewhere)."""
+    "not started") and ``unlisted`` for ``agreements`` (``Filters.resolve`` refuses them elsewhere)."""
     word = re.sub(r"[\s-]+", "_", text.strip().casefold())
-    if word == NOT_STARTED:
-        return NOT_STARTED
+    if word in TERM_ONLY:
+        return word
     try:
         return Status(word)
     except ValueError:
         raise UsageError(f"unknown status {text!r}: use one of {', '.join(s.value for s in Status)} "
-                         f"(agreements also takes {NOT_STARTED})") from None
+                         f"(agreements also takes {' and '.join(TERM_ONLY)})") from None
 
 
 StatusOpt = Annotated[
     list[Status] | None,
     typer.Option("--status", parser=status_param, metavar="STATUS", show_default=False,
                  help="Only this status: active, paused, pending, or ended (with when and how); repeatable. "
-                      "agreements also takes not_started (begun after the date)."),
+                      "agreements also takes not_started (begun after the date) and unlisted."),
 ]
 TypeOpt = Annotated[
     list[str] | None,
@@ -199,7 +201,7 @@ class Filters:
     statuses: tuple[Status, ...] = ()
     types: tuple[str, ...] = ()
     counties: tuple[str, ...] = ()
-    not_started: bool = False  # --status not_started (agreements only)
+    term_only: tuple[str, ...] = ()  # --status not_started, unlisted (agreements only)
 
     @classmethod
     def from_options(
@@ -211,22 +213,22 @@ class Filters:
 
         statuses = once(status)
         return cls(once(state), once(model), tuple(s for s in statuses if isinstance(s, Status)), once(type_),
-                   once(county), NOT_STARTED in statuses)
+                   once(county), tuple(s for s in statuses if s in TERM_ONLY))
 
     @property
     def status_values(self) -> frozenset[str]:
-        """The statuses asked, by value (``not_started`` included)."""
-        return frozenset({s.value for s in self.statuses} | ({NOT_STARTED} if self.not_started else set()))
+        """The statuses asked, by value (``not_started`` and ``unlisted`` included)."""
+        return frozenset({s.value for s in self.statuses} | set(self.term_only))
 
     def resolve(self, registry: Registry, *, statuses: bool = True) -> AgreementFilter:
         """The core's filter; without *statuses*, one that keeps every status (the caller
-        filters them: ``agreements``). ``--status not_started`` is refused where the
-        statuses are the core's (``list``, ``as-of``): nothing there has not begun."""
+        filters them: ``agreements``). ``--status not_started`` and ``unlisted`` are refused
+        where the statuses are the core's (``list``, ``as-of``): they are agreements' terms'."""
         from icestatus.query import AgreementFilter
 
-        if statuses and self.not_started:
-            raise UsageError(f"--status {NOT_STARTED} is for `icestatus agreements` (agreements begun after the "
-                             "date); here every agreement shown has begun")
+        if statuses and self.term_only:
+            raise UsageError(f"--status {self.term_only[0]} is for `icestatus agreements` (agreements begun after "
+                             "the date, or between two listings by ICE); here every agreement shown is on its list")
         return AgreementFilter.build(registry, states=self.states, models=self.models,
                                      statuses=self.statuses if statuses else (), types=self.types,
                                      counties=self.counties)
@@ -240,9 +242,8 @@ class Filters:
             parts.append(" or ".join(state_name(s) for s in self.states))
         if self.models:
             parts.append(" or ".join(m.label for m in self.models))
-        if self.statuses or self.not_started:
-            parts.append("status " + ", ".join([*(s.value for s in self.statuses),
-                                                *([NOT_STARTED] if self.not_started else [])]))
+        if self.statuses or self.term_only:
+            parts.append("status " + ", ".join([*(s.value for s in self.statuses), *self.term_only]))
         if self.types:
             from icestatus.query import agency_type
 

@@ -58,7 +58,8 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "agreement_id": "department_id:model:term",
         "term": "1 for the agency's first agreement of this model, 2 for the next, ...",
         "as_of": "The date status is given for (the export's --on date)",
-        "status": "active, paused, pending (an application), ended, or not_started on as_of",
+        "status": "active, paused, pending (an application), ended, not_started, or unlisted (between two "
+                  "listings of one agreement) on as_of",
         "renewal_pending": "1: in force on as_of with an application of the same model pending (a renewal)",
         "signed": "The signing date as ICE printed it, after its corrections",
         "signed_not_before": "When the signing date is known only to a window: its start (signed is its end)",
@@ -67,7 +68,8 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "first_listed": "The first ICE sheet the log records listing it",
         "last_listed": "The last ICE sheet that listed it (ICE's sheets only, never a news fact)",
         "ended": "When it ended (window end when ended_not_before is set)",
-        "ended_how": "withdrawn, terminated or delisted (ICE stopped listing it)",
+        "ended_how": "withdrawn (an application never signed), terminated or delisted (ICE stopped listing it, "
+                     "and did not list it again with the same signing date)",
         "events": "How many events of the log make up this agreement",
     },
     "agencies": {"county_fips": "5-digit Census county FIPS code (state + county)"},
