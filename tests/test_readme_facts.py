@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from ice_data import by_name
 from icestatus.cli import app
-from icestatus.enums import EventKind, SheetKind
+from icestatus.enums import EventKind, SheetKind, SourceKind
 from icestatus.registry import bundled_registry_path, load_registry
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
@@ -31,21 +31,26 @@ def _num(text: str) -> int:
 
 
 def test_first_and_last_sheets_named_in_the_prose_are_the_registrys() -> None:
-    first = BUNDLED.coverage[SheetKind.participating].first.isoformat()
-    last = BUNDLED.coverage[SheetKind.participating].last.isoformat()
+    # ICE's sheets (spreadsheets, from 2025); before them the registry has captures of ICE's page
+    sheets_ = sorted(s.published for s in BUNDLED.sources
+                     if s.sheet is SheetKind.participating and s.kind is SourceKind.ice_sheet and s.published)
+    first, last = sheets_[0].isoformat(), sheets_[-1].isoformat()
+    assert last == BUNDLED.coverage[SheetKind.participating].last.isoformat()
     flat = _flat(README)
-    firsts = re.findall(r"ICE's first (?:participating )?sheet in the registry \((\d{4}-\d\d-\d\d)\)", flat)
     lasts = re.findall(r"ICE's last sheet in the registry \((\d{4}-\d\d-\d\d)", flat)
-    assert firsts and set(firsts) == {first}
     assert lasts and set(lasts) == {last}
     assert f"which run from {first} to {last}" in flat
-    sheets = len({s.id for s in BUNDLED.sources if s.sheet is SheetKind.participating})
+    earliest = re.findall(r"ICE's first list in the registry \(its page as captured on [\d-]+, dated (\d{4}-\d\d-\d\d)\)",
+                          flat)
+    assert earliest == [BUNDLED.coverage[SheetKind.participating].first.isoformat()]
+    sheets = len({s.id for s in BUNDLED.sources if s.sheet is SheetKind.participating and s.kind is SourceKind.ice_sheet})
     assert f"two of the registry's {sheets}," in flat
-    assert f'"first": "{first}", "first_source": "{BUNDLED.coverage[SheetKind.participating].first_source}"' in README
+    cover = BUNDLED.coverage[SheetKind.participating]
+    assert f'"first": "{cover.first.isoformat()}", "first_source": "{cover.first_source}"' in README
 
 
 def test_the_registrys_counts() -> None:
-    found = re.search(r"The registry holds ([\d,]+) agencies, ([\d,]+) agreements, ([\d,]+) events and ([\d,]+) "
+    found = re.search(r"[Tt]he registry holds ([\d,]+) agencies, ([\d,]+) agreements, ([\d,]+) events and ([\d,]+) "
                       r"sources", _flat(README))
     assert found
     # agreements as the build counts them: an agency and model with a signing
