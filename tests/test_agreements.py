@@ -335,3 +335,27 @@ def test_closed_statuses_without_ever(runner: CliRunner) -> None:
     assert f"{len(ended)} ended" in table and "No 287(g)" not in table
     result = runner.invoke(app, ["list", "--status", "not_started"])
     assert result.exit_code == 2 and "--status not_started is for `icestatus agreements`" in result.stderr
+
+
+def test_rows_carry_what_they_rest_on_as_list_does(runner: CliRunner) -> None:
+    """`agreements --on D` rows carry as_of, listed_on, known_from and pending_unknown with
+    the values `as-of D` gives the same agreements (before ICE's first list, from its
+    sheets, after its pending lists stop); the title names ICE's list; an end after the
+    date is labelled `later:` in the table."""
+    fields = ("status", "as_of", "listed_on", "known_from", "pending_unknown")
+    for day in ("2009-01-01", "2025-07-18", "2026-05-18"):
+        rows = run_json(runner, "agreements", "--on", day, "--format", "json")
+        as_of = run_json(runner, "as-of", day, "--format", "json")
+        key = lambda r: (r["department_id"], r["model"])  # noqa: E731
+        renewals = {key(r) for r in rows if r["renewal_pending"]}  # as-of: a row of its own, pending
+        assert sorted((key(r), *(r[f] for f in fields)) for r in rows) == sorted(
+            (key(r), *(r[f] for f in fields)) for r in as_of
+            if not (key(r) in renewals and r["status"] == "pending")), day
+    assert {r["known_from"] for r in run_json(runner, "agreements", "--on", "2009-01-01", "--format", "json")} != {None}
+    unknown = run_json(runner, "agreements", "--on", "2026-05-18", "--format", "json")
+    assert all(r["pending_unknown"] and r["renewal_pending"] is None for r in unknown if r["status"] == "active")
+    table = runner.invoke(app, ["agreements", "--on", "2025-07-18", "--state", "ME"]).stdout
+    assert "287(g) agreements on 2025-07-18 · Maine · ICE's list of that day" in table
+    assert "later: terminated" in table  # Wells, paused that day, terminated on 2025-10-21
+    ever = runner.invoke(app, ["agreements", "--ever", "--on", "2025-11-01", "--state", "ME"]).stdout
+    assert "later:" not in ever and "terminated" in ever

@@ -101,7 +101,7 @@ def agreements(
     from icestatus import agreements as terms_of
     from icestatus.coverage import Coverage, answer_on
     from icestatus.output.rows import TERM_COLUMNS, term_rows
-    from icestatus.output.text import limit_lines
+    from icestatus.output.text import limit_lines, sheet_phrase
 
     out = output_for(format_)
     date = on or today()
@@ -126,13 +126,15 @@ def agreements(
             return
         if only_pending and unknown:
             say(f"pending unknown: {unknown}")
-    rows = term_rows(found[:limit], date)
+    rows = term_rows(found[:limit], answer, {s.id: s for s in reg.sources})
     caption = "\n".join([_footer(found, closed, unknown is not None, ever), *limit_lines(answer.limits())])
     if limit is not None and limit < len(found):
         caption += f"\nshowing the first {limit:,} of {len(found):,} (drop --limit to see all)"
     described = filters.describe()
     where = f" · {described}" if described else ""
-    title = (f"287(g) agreements ever recorded, status on {date}" if ever else f"287(g) agreements on {date}") + where
+    phrase = sheet_phrase(basis)
+    title = ((f"287(g) agreements ever recorded, status on {date}" if ever else f"287(g) agreements on {date}")
+             + where + (f" · {phrase}" if phrase else ""))
 
     def view() -> RenderableType:
         from icestatus.output.views import agreement_terms_table

@@ -58,6 +58,11 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "agreement_id": "department_id:model:term",
         "term": "1 for the agency's first agreement of this model, 2 for the next, ...",
         "as_of": "The date status is given for (the export's --on date)",
+        "listed_on": "The date of ICE's sheet the status rests on: the last of its list (pending for an "
+                     "application, else participating) on or before as_of",
+        "known_from": "When known only from a later sheet's SIGNED date: that sheet's date (listed_on is null)",
+        "pending_unknown": "Why applications pending on as_of are not known (null: they are); renewal_pending is "
+                           "then null",
         "status": "active, paused, pending (an application), ended, not_started, or unlisted (between two "
                   "listings of one agreement) on as_of",
         "renewal_pending": "1: in force on as_of with an application of the same model pending (a renewal)",
@@ -177,7 +182,9 @@ def _write_tables(
         pk=("agency_id", "alias"), columns=_columns("agency_id alias"),
         foreign_keys=[("agency_id", "agencies", "id")],
     )
-    rows = term_rows(terms, on)
+    from icestatus.coverage import Coverage, answer_on
+
+    rows = term_rows(terms, answer_on(Coverage.of(registry), on), {s.id: s for s in registry.sources})
     agreement_columns = [c for c in TERM_COLUMNS if c != "sources"]
     _put(
         db, "agreements", ({c: r[c] for c in agreement_columns} for r in rows),
