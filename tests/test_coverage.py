@@ -434,3 +434,31 @@ def test_diff_checks_its_dates_before_warning_about_them(runner: CliRunner) -> N
     _, err = run(runner, "diff", "2026-01-01", "2025-01-01", code=2)
     assert err == "icestatus: error: FROM 2026-01-01 is after TO 2025-01-01: give the earlier date first\n"
 
+
+
+def test_trend_summary_and_peak_rest_on_covered_points(runner: CliRunner) -> None:
+    """A trend past ICE's last list (and from inside a gap) draws those points, but its
+    summary tells the change between points the lists cover, and its peak includes the day
+    of the last list itself, which the monthly grid would skip."""
+    last = last_sheet(BUNDLED, "participating")
+    on_last = sum(1 for a in replay(BUNDLED, last) if a.status in (Status.active, Status.paused))
+    out, _ = run(runner, "trend", "--from", "2019-01-01", "--to", (last + dt.timedelta(days=197)).isoformat(),
+                 COLUMNS="200")
+    summary = next(line for line in out.splitlines() if "→" in line)
+    assert f"→ {on_last:,} on {last}" in summary and f"peak {on_last:,} on {last};" in summary
+    assert "on 2019-01-01 →" not in summary  # 2019 is in the gap of years without a capture
+    rows = json.loads(run(runner, "trend", "--from", "2019-01-01", "--to", "2026-12-01", "-f", "json")[0])
+    assert last.isoformat() in [r["date"] for r in rows]
+
+
+def test_an_empty_json_answer_still_says_pending_is_unknown(runner: CliRunner) -> None:
+    """`list --status pending --format json` after ICE's last pending list has no row to
+    carry `pending_unknown`: stderr says it (review: a script would read [] as 0 pending)."""
+    last_pending = last_sheet(BUNDLED, "pending")
+    late = (last_pending + dt.timedelta(days=30)).isoformat()
+    out, err = run(runner, "list", "--status", "pending", "--format", "json", ICESTATUS_TODAY=late)
+    assert json.loads(out) == []
+    assert f"pending unknown: ICE's last pending list in this registry is of {last_pending}" in err
+    _, err = run(runner, "list", "--status", "pending", "--format", "json",
+                 ICESTATUS_TODAY=last_pending.isoformat())
+    assert "pending unknown" not in err

@@ -443,8 +443,10 @@ class TestTrendCommand:
                            "warrant_service": 0, "pending": 2, "coverage": "before_first"}
         assert rows[-1] == {"date": "2025-07-18", "in_force": 5, "task_force": 4, "jail_enforcement": 0,
                             "warrant_service": 1, "pending": 1, "coverage": "covered"}
-        assert rows[2]["coverage"] == "gap"  # 2025-05-29: between the sheets of 05-16 and 07-18
-        assert [r["date"] for r in rows][:3] == ["2025-05-15", "2025-05-22", "2025-05-29"]
+        assert rows[2]["coverage"] == "gap"  # 2025-05-22: between the sheets of 05-16 and 07-18
+        # the weekly grid, plus the day of ICE's first list (its last, 07-18, is --to)
+        assert [r["date"] for r in rows][:4] == ["2025-05-15", "2025-05-16", "2025-05-22", "2025-05-29"]
+        assert rows[1]["coverage"] == "covered"
         columns, csv_rows = as_csv(runner, "trend", "--from", "2025-05-15", "--to", "2025-07-18", "--every", "week")
         assert columns == list(output_rows.TREND_COLUMNS)
         assert [int(r["in_force"]) for r in csv_rows] == [r["in_force"] for r in rows]
@@ -468,7 +470,9 @@ class TestTrendCommand:
         assert len(chart) == 12 and chart[0].startswith("5 ┤") and chart[-1].startswith("0 ┤")
         assert "█" in chart[-1]
         assert "2025-05-01" in out and "2025-11-01" in out
-        assert "0 on 2025-05-01 → 4 on 2025-11-01 (+4); peak 5 on 2025-06-05" in out
+        # the change is told between covered points: ICE's first list (05-16, a point of its own)
+        # and the last point within 7 days of its last (07-18)
+        assert "4 on 2025-05-16 → 5 on 2025-07-24 (+1); peak 5 on 2025-06-05" in out
         # 05-01 and 05-08 are before the first sheet, 07-31 on more than 7 days after the last: ┄ on the axis
         axis = next(line for line in lines if "└" in line).split("└")[1]
         assert axis.startswith("┄┄") and axis.rstrip().endswith("┄") and "─" in axis

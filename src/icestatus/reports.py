@@ -305,9 +305,11 @@ def auto_every(start: dt.date, end: dt.date) -> Every:
     return Every.day if span <= 122 else Every.week if span <= 731 else Every.month
 
 
-def trend_points(start: dt.date, end: dt.date, every: Every) -> list[dt.date]:
+def trend_points(start: dt.date, end: dt.date, every: Every, anchors: Iterable[dt.date] = ()) -> list[dt.date]:
     """*start*, then every day, week (7 days) or calendar month after it (same day of the
-    month, clamped to the month's length), and *end* itself if it is not on that grid."""
+    month, clamped to the month's length), and *end* itself if it is not on that grid; plus
+    each of *anchors* between them (the first and last of ICE's lists, so that a summary
+    and its peak see what they showed)."""
     if end < start:
         raise UsageError(f"--from {start} is after --to {end}")
     if every is Every.day:
@@ -329,7 +331,8 @@ def trend_points(start: dt.date, end: dt.date, every: Every) -> list[dt.date]:
         points.append(p)
     if points[-1] != end:
         points.append(end)
-    return points
+    extra = {a for a in anchors if start < a < end} - set(points)
+    return sorted([*points, *extra]) if extra else points
 
 
 @dataclass(frozen=True, slots=True)

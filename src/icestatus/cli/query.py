@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from icestatus.cli.app import app, echo_basis, open_registry, output_for, terminal_width, warn_coverage
+from icestatus.cli.app import app, echo_basis, open_registry, output_for, terminal_width, warn, warn_coverage
 from icestatus.cli.options import (
     Filters,
     FormatOpt,
@@ -66,6 +66,9 @@ def _agreements(
             typer.echo(empty_message("in force", place + narrowed, date).rstrip(".") + none_pending)
         echo_basis(answer, pending=not only_pending, basis=basis)
         return
+    if not out.table and answer.pending_unknown and (only_pending or not statuses):
+        # JSON and CSV rows carry the reason, but an answer with no row has nowhere to hold it
+        warn(f"pending unknown: {answer.pending_unknown}")
     described = filters.describe()
     title = (f"287(g) agreements on {date}" + (f" · {described}" if described else "")
              + (f" · {phrase}" if phrase else ""))

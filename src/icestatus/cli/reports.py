@@ -192,7 +192,8 @@ def trend(
     start = from_ or (span[0] if span else today())
     end = to or (span[1] if span and span[1] >= start else today())
     step = every or reports.auto_every(start, end)
-    points = reports.trend_points(start, end, step)
+    ends = (coverage.first(SheetKind.participating), coverage.last(SheetKind.participating))
+    points = reports.trend_points(start, end, step, anchors=[s.date for s in ends if s is not None])
     warn_coverage(reg, start, end)  # before the first sheet, only agreements it still listed are known
     series = reports.trend(events, points)
     cover = reports.trend_cover(coverage, points)

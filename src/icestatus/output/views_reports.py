@@ -152,10 +152,12 @@ def trend_view(
                         blank=blank)
     inside = [p for p, out, b in zip(series, outside, blank, strict=True) if not out and not b]
     peak = max(inside or series, key=lambda p: p.in_force)
-    change = last.in_force - first.in_force
+    # the change is told between points ICE's lists cover, where there are any
+    since, until = (inside[0], inside[-1]) if inside else (first, last)
+    change = until.in_force - since.in_force
     pending = f"{last.pending:,} pending" if cover[-1].pending_known else "pending unknown"
     peak_note = "" if inside else " (outside ICE's lists)"
-    lines = [f"{first.in_force:,} on {first.date} → {last.in_force:,} on {last.date} ({change:+,}); "
+    lines = [f"{since.in_force:,} on {since.date} → {until.in_force:,} on {until.date} ({change:+,}); "
              f"peak {peak.in_force:,} on {peak.date}{peak_note}; "
              f"{pending} on {last.date}. {len(series):,} points; numbers: --format csv"]
     if any(outside):
