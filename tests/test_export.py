@@ -215,3 +215,24 @@ def test_a_registry_without_policies_or_records_exports_every_table(
         page, sql, search, meta = serve(path)
         assert page.status_code == sql.status_code == search.status_code == meta.status_code == 200
     assert serve(db)[2].json()[0]["id"] == "me-wells-police-department"
+
+
+def test_export_info_and_metadata_say_what_the_statuses_rest_on(tmp_path: Path, runner: CliRunner,
+                                                                  exported: Path) -> None:
+    """An export as of a date long after ICE's last sheet says so (export_info and the
+    Datasette description): the sheet it rests on, stale, pending unknown; one as of a
+    sheet's own day says it is not stale and pending is known."""
+    info = lambda path: dict(query(path, "select key, value from export_info"))  # noqa: E731
+    fresh = info(exported)
+    assert (fresh["as_of"], fresh["listed_on"], fresh["stale"], fresh["pending_unknown"]) == (
+        "2025-07-18", "2025-07-18", None, None)
+    path = tmp_path / "late.db"
+    assert runner.invoke(app, ["export", str(path), "--on", "2026-12-02"]).exit_code == 0
+    late = info(path)
+    assert (late["as_of"], late["listed_on"], late["pending_listed_on"]) == ("2026-12-02", "2026-05-18", "2026-02-27")
+    assert late["stale"].startswith("ICE's latest participating list in this registry is of 2026-05-18, 198 days")
+    assert late["pending_unknown"].startswith("ICE's last pending list in this registry is of 2026-02-27")
+    described = json.loads((tmp_path / "late.metadata.json").read_text())["description"]
+    assert "Agreements as of 2026-12-02 (ICE's latest list: 2026-05-18, 198 days earlier)" in described
+    assert "Pending unknown: ICE's last pending list" in described
+    assert query(path, "select count(*) from agreements where pending_unknown is null") == [(0,)]

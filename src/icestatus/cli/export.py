@@ -30,7 +30,8 @@ def export(
     import json
 
     from icestatus import agreements
-    from icestatus.output.sqlite import is_export, metadata_for, write_database
+    from icestatus.coverage import Coverage, answer_on
+    from icestatus.output.sqlite import export_facts, is_export, metadata_for, write_database
     from icestatus.registry import atomic_write, registry_in_use
 
     if path.is_dir():
@@ -45,11 +46,12 @@ def export(
     terms = agreements.on_date(reg, agreements.terms(reg), date, ever=True)
     from importlib.metadata import version
 
-    info = {"as_of": date.isoformat(), "registry": str(registry_in_use(registry).path),
+    answer = answer_on(Coverage.of(reg), date)
+    info = {**export_facts(answer), "registry": str(registry_in_use(registry).path),
             "registry_title": reg.title, "icestatus_version": version("icestatus")}
     counts = write_database(path, reg, terms, date, info)
     meta_path = path.with_name(path.stem + ".metadata.json")
-    meta = metadata_for(path.stem, reg, date)
+    meta = metadata_for(path.stem, reg, answer)
     atomic_write(meta_path, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode())
     shown = ", ".join(f"{counts[t]:,} {t}" for t in ("agencies", "agreements", "events", "sources", "policies"))
     say(f"wrote {path}: {shown}; Datasette metadata: {meta_path}")

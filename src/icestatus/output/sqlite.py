@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from icestatus.agreements import TermOnDate
+from icestatus.coverage import Answer
 from icestatus.errors import IcestatusError
 from icestatus.models import Registry
 from icestatus.output.rows import TERM_COLUMNS, term_rows
@@ -50,7 +51,10 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "policy_sources": "The sources each policy cites.",
     "coverage": "The first and last ICE sheet of each kind in the registry: dates outside them are known only "
                 "from news facts.",
-    INFO_TABLE: "What this database was exported from, and as of which date.",
+    INFO_TABLE: "What this database was exported from, as of which date, and what that rests on: listed_on "
+                "(ICE's participating list on or before as_of), pending_listed_on, stale (as_of more than 7 days "
+                "after ICE's latest list: changes since are known only from news), pending_unknown (why "
+                "applications pending on as_of are not known; empty: they are).",
 }
 
 COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -114,7 +118,7 @@ def is_export(path: Path) -> bool:
 
 
 def write_database(
-    path: Path, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str]
+    path: Path, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str | None]
 ) -> dict[str, int]:
     """Write the database to *path* (atomically); the row count of every table."""
     from icestatus.registry import replacing
@@ -128,7 +132,7 @@ def write_database(
 
 
 def _fill(
-    path: Path, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str]
+    path: Path, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str | None]
 ) -> dict[str, int]:
     import sqlite_utils
 
@@ -150,7 +154,7 @@ def _fill(
 
 
 def _write_tables(
-    db: Any, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str]
+    db: Any, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str | None]
 ) -> None:
     _put(db, INFO_TABLE, ({"key": k, "value": v} for k, v in info.items()), pk="key",
          columns={"key": str, "value": str})
@@ -278,8 +282,24 @@ def _columns(spec: str) -> dict[str, type]:
     return {name: _TYPES[kind] for name, _, kind in (word.partition(":") for word in spec.split())}
 
 
-def metadata_for(database: str, registry: Registry, on: dt.date) -> dict[str, Any]:
-    """Datasette's metadata for the exported database named *database* (its file's stem)."""
+def export_facts(answer: Answer) -> dict[str, str | None]:
+    """What an export as of ``answer.date`` rests on, for ``export_info``: the dates of the
+    ICE lists its statuses rest on, whether they are stale, and why pending is unknown."""
+    participating, pending = answer.participating.sheet, answer.pending.sheet
+    return {
+        "as_of": answer.date.isoformat(),
+        "listed_on": participating.date.isoformat() if participating else None,
+        "pending_listed_on": pending.date.isoformat() if pending else None,
+        "stale": answer.participating.limit() if answer.participating.stale else None,
+        "pending_unknown": answer.pending_unknown,
+    }
+
+
+def metadata_for(database: str, registry: Registry, answer: Answer) -> dict[str, Any]:
+    """Datasette's metadata for the exported database named *database* (its file's stem),
+    as of ``answer.date``: its description says what the statuses rest on and cannot say."""
+    from icestatus.output.text import limit_lines, sheet_phrase
+
     tables: dict[str, Any] = {}
     for name, description in TABLE_DESCRIPTIONS.items():
         entry: dict[str, Any] = {"description": description}
@@ -293,12 +313,14 @@ def metadata_for(database: str, registry: Registry, on: dt.date) -> dict[str, An
     tables["events"]["facets"] = ["kind", "model"]
     tables["sources"]["label_column"] = "title"
     tables["agencies_fts"] = {"hidden": True}
+    phrase = sheet_phrase(answer.participating)
     return {
         "title": "icestatus: ICE 287(g) agreements",
         "description": (
-            f"{registry.title}. Agreements as of {on}: which law-enforcement agencies take part in ICE's 287(g) "
-            "program, on any date, and how each got there, from a dated and sourced event log."
-        ),
+            f"{registry.title}. Agreements as of {answer.date}" + (f" ({phrase})" if phrase else "")
+            + ": which law-enforcement agencies take part in ICE's 287(g) program, on any date, and how each got "
+            "there, from a dated and sourced event log. " + " ".join(limit_lines(answer.limits()))
+        ).strip(),
         "license": LICENSE,
         "source": SOURCE,
         "source_url": SOURCE_URL,
