@@ -236,3 +236,25 @@ def test_export_info_and_metadata_say_what_the_statuses_rest_on(tmp_path: Path, 
     assert "Agreements as of 2026-12-02 (ICE's latest list: 2026-05-18, 198 days earlier)" in described
     assert "Pending unknown: ICE's last pending list" in described
     assert query(path, "select count(*) from agreements where pending_unknown is null") == [(0,)]
+
+
+def test_never_over_hand_written_metadata_nor_into_a_name_that_is_not_a_database(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """A `mine.metadata.json` icestatus did not write is kept (refused without --force),
+    as the .db is; `export out.csv` is refused (it would be SQLite in a .csv)."""
+    mine = tmp_path / "mine.metadata.json"
+    mine.write_text('{"title": "my own notes"}\n')
+    result = runner.invoke(app, ["export", str(tmp_path / "mine.db"), "--on", "2025-07-18"])
+    assert result.exit_code == 2 and "is not Datasette metadata icestatus wrote; pass --force" in result.stderr
+    assert mine.read_text() == '{"title": "my own notes"}\n' and not (tmp_path / "mine.db").exists()
+    assert runner.invoke(app, ["export", str(tmp_path / "mine.db"), "--on", "2025-07-18", "--force"]).exit_code == 0
+    assert json.loads(mine.read_text())["title"].startswith("icestatus")
+    # icestatus's own metadata is replaced, as its database is
+    assert runner.invoke(app, ["export", str(tmp_path / "mine.db"), "--on", "2025-07-18"]).exit_code == 0
+
+    result = runner.invoke(app, ["export", str(tmp_path / "out.csv")])
+    assert result.exit_code == 2 and "does not end in .db, .sqlite, .sqlite3" in result.stderr
+    assert "icestatus agreements --ever --format csv" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.db", "mine.metadata.json"]
+    assert runner.invoke(app, ["export", str(tmp_path / "out.sqlite3"), "--on", "2025-07-18"]).exit_code == 0

@@ -102,6 +102,19 @@ def _date(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+TITLE = "icestatus: ICE 287(g) agreements"
+SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def is_our_metadata(path: Path) -> bool:
+    """Whether *path* is Datasette metadata this module wrote (so may be replaced)."""
+    try:
+        meta = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("title") == TITLE and meta.get("source_url") == SOURCE_URL
+
+
 def is_export(path: Path) -> bool:
     """Whether *path* is a database this module wrote (so may be replaced)."""
     try:
@@ -315,7 +328,7 @@ def metadata_for(database: str, registry: Registry, answer: Answer) -> dict[str,
     tables["agencies_fts"] = {"hidden": True}
     phrase = sheet_phrase(answer.participating)
     return {
-        "title": "icestatus: ICE 287(g) agreements",
+        "title": TITLE,
         "description": (
             f"{registry.title}. Agreements as of {answer.date}" + (f" ({phrase})" if phrase else "")
             + ": which law-enforcement agencies take part in ICE's 287(g) program, on any date, and how each got "
