@@ -359,3 +359,17 @@ def test_rows_carry_what_they_rest_on_as_list_does(runner: CliRunner) -> None:
     assert "later: terminated" in table  # Wells, paused that day, terminated on 2025-10-21
     ever = runner.invoke(app, ["agreements", "--ever", "--on", "2025-11-01", "--state", "ME"]).stdout
     assert "later:" not in ever and "terminated" in ever
+
+
+def test_the_two_ended_answers_relate_as_the_readme_says(runner: CliRunner) -> None:
+    """README, "Which agreements ended": `as-of D --status ended` gives the agencies and
+    models of the terms ended (or unlisted) by D, less those with an agreement open on D."""
+    for day in ("2025-07-18", "2026-05-18"):
+        ended = {(r["department_id"], r["model"]) for r in run_json(
+            runner, "as-of", day, "--status", "ended", "--format", "json")}
+        rows = run_json(runner, "agreements", "--ever", "--on", day, "--format", "json")
+        over = {(r["department_id"], r["model"]) for r in rows if r["status"] in ("ended", "unlisted")}
+        open_ = {(r["department_id"], r["model"]) for r in rows if r["status"] in ("active", "paused", "pending")}
+        assert ended == over - open_, day
+        terms = run_json(runner, "agreements", "--status", "ended", "--on", day, "--format", "json")
+        assert len(terms) > len(ended)  # earlier terms of agreements open again, and agencies that ended twice
