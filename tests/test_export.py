@@ -29,6 +29,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(app, ["export", str(path), "--on", "2025-07-18"])
     assert result.exit_code == 0, result.output
     assert "wrote" in result.stderr and "datasette" in result.stderr
+    # which agreements it counts: every term (applications too), not the build's agency x model ever signed
+    assert f"{len(agreements.terms(load_registry(bundled_registry_path()))):,} agreements (terms, applications " \
+           "included)" in result.stderr
     return path
 
 

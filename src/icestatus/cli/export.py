@@ -61,6 +61,8 @@ def export(
     counts = write_database(path, reg, terms, date, info)
     meta = metadata_for(path.stem, reg, answer)
     atomic_write(meta_path, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode())
-    shown = ", ".join(f"{counts[t]:,} {t}" for t in ("agencies", "agreements", "events", "sources", "policies"))
+    what = {"agreements": "agreements (terms, applications included)"}
+    shown = ", ".join(f"{counts[t]:,} {what.get(t, t)}" for t in ("agencies", "agreements", "events", "sources",
+                                                                    "policies"))
     say(f"wrote {path}: {shown}; Datasette metadata: {meta_path}")
     say(f"open it with: datasette {path} -m {meta_path}")
