@@ -94,7 +94,7 @@ def agreements(
 ) -> None:
     """One row per agreement (agency, model, term): signed, first and last listed by ICE, ended and how, status on the date.
 
-    An agreement runs from its application (or signing) to its end: withdrawn, terminated or delisted (no longer on ICE's sheets); an agency listed again later has a second term. Without --ever, the agreements in force or pending at the end of the date (the same ones `as-of` and `stats` count); with --ever, every one, its status on the date `ended` or `not_started` when it was not open. JSON and CSV carry every column (county FIPS, windows, sources).
+    An agreement runs from its application (or signing) to its end: withdrawn, terminated or delisted (no longer on ICE's sheets); an agency listed again later with a new signing date has a second term (with the same SIGNED date, it is the same agreement; an application gone from the pending list by its signing date was signed, not withdrawn). Without --ever, the agreements in force or pending at the end of the date (the same ones `as-of` and `stats` count); with --ever, every one, its status on the date `ended`, `not_started` or `unlisted` (between two listings of one agreement) when it was not open; --status ended (or not_started, unlisted) alone gives those. Where ICE's pending lists do not cover the date, pending applications are not known and none is listed. JSON and CSV carry every column (county FIPS, windows, sources).
 
     Example: icestatus agreements --ever --state ME --format csv
     """  # noqa: E501 (Typer prints a docstring's lines as they are)
