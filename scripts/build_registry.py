@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     shown = out.relative_to(REPO) if out.is_relative_to(REPO) else out
     agreements = {(e.department_id, e.model) for e in registry.events if e.kind.value == "signed"}
-    print(f"wrote {shown}: {len(registry.departments)} agencies, {len(agreements)} agreements, "
+    print(f"wrote {shown}: {len(registry.departments)} agencies, {len(agreements)} agreements (agency x model ever signed), "
           f"{len(registry.events)} events, {len(registry.sources)} sources")
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import shutil
 import sqlite3
@@ -113,6 +114,67 @@ class TestTerms:
         assert on["me-b:task_force:1"].status is TermStatus.ended
 
 
+def test_an_application_signed_and_an_agreement_listed_again_are_one_agreement() -> None:
+    """An application gone from the pending list by the date ICE later prints as its
+    signing is not withdrawn: one agreement, applied -> signed. An agreement delisted and
+    listed again with the same SIGNED date is one agreement with a gap in ICE's listing
+    (``unlisted`` on the dates between). A later signing date is a new agreement."""
+    reg = registry_of(
+        [
+            ev("tx-f", "applied", "2025-03-01", sources=(Q1.id,)),
+            ev("tx-f", "withdrawn", "2025-03-09", not_before="2025-03-05", sources=(Q3.id,)),
+            ev("tx-f", "signed", "2025-03-20", not_before="2025-03-15", signed="2025-03-07", sources=(P4.id,)),
+            ev("tx-g", "signed", "2025-03-01", signed="2025-02-14", sources=(P1.id,)),
+            ev("tx-g", "delisted", "2025-03-20", not_before="2025-03-10", sources=(P4.id,)),
+            ev("tx-g", "signed", "2025-04-01", not_before="2025-03-20", signed="2025-02-14", sources=(P5.id,)),
+            ev("tx-h", "applied", "2025-03-01", sources=(Q1.id,)),
+            ev("tx-h", "withdrawn", "2025-03-09", not_before="2025-03-05", sources=(Q3.id,)),
+            ev("tx-h", "signed", "2025-04-01", not_before="2025-03-20", signed="2025-03-25", sources=(P5.id,)),
+        ],
+        sources=(SOURCE, P1, P2, P3, P3S, P4, P5, P6, Q1, Q2, Q3),
+    )
+    terms = by_id(reg)
+    assert sorted(terms) == ["tx-f:task_force:1", "tx-g:task_force:1", "tx-h:task_force:1", "tx-h:task_force:2"]
+    signed = terms["tx-f:task_force:1"]
+    assert signed.applied is not None and signed.signed == D("2025-03-07") and signed.closing is None
+    relisted = terms["tx-g:task_force:1"]
+    assert relisted.closing is None and relisted.last_listed.source == P6.id  # type: ignore[union-attr]
+    assert terms["tx-h:task_force:1"].closing.kind.value == "withdrawn"  # type: ignore[union-attr]
+    all_terms = list(terms.values())
+    for day in ("2025-03-02", "2025-03-10", "2025-03-25", "2025-04-02"):
+        rows = agreements.on_date(reg, all_terms, D(day))
+        want = Counter((a.department.id, a.status.value) for a in replay(reg, D(day)))
+        assert Counter((r.department.id, r.status.value) for r in rows) == want, day
+    on = {r.term.id: r.status for r in agreements.on_date(reg, all_terms, D("2025-03-25"), ever=True)}
+    assert on == {"tx-f:task_force:1": TermStatus.active, "tx-g:task_force:1": TermStatus.unlisted,
+                  "tx-h:task_force:1": TermStatus.ended, "tx-h:task_force:2": TermStatus.not_started}
+    assert agreements.on_date(reg, all_terms, D("2025-03-10"), ever=True)[0].status is TermStatus.unlisted
+
+
+def test_no_application_withdrawn_that_was_signed_in_the_bundled_registry(bundled: Registry) -> None:
+    """The review's check: no term ended ``withdrawn`` followed by the same agency's next
+    term of the model signed on or before that end; none delisted and listed again with
+    the same SIGNED date."""
+    terms = agreements.terms(bundled)
+    by_key: dict[tuple[str, Model], list[agreements.Term]] = {}
+    for t in terms:
+        by_key.setdefault((t.department.id, t.model), []).append(t)
+    withdrawn_then_signed, relisted = [], []
+    for series in by_key.values():
+        for a, b in itertools.pairwise(series):
+            if a.closing is not None and a.closing.kind.value == "withdrawn" and b.signed and b.signed <= a.closing.date:
+                withdrawn_then_signed.append(a.id)
+        for i, a in enumerate(series):
+            if a.closing is not None and a.closing.kind.value == "delisted" and any(
+                    b.signed == a.signed and b.applied is None for b in series[i + 1:]):
+                relisted.append(a.id)
+    assert withdrawn_then_signed == [] and relisted == []
+    cherokee = {t.id: t for t in terms if t.department.id == "al-cherokee-county-sheriffs-office"}
+    one = cherokee["al-cherokee-county-sheriffs-office:task_force:1"]
+    assert "al-cherokee-county-sheriffs-office:task_force:2" not in cherokee
+    assert one.applied is not None and one.signed == D("2026-02-10") and one.gaps
+
+
 # ---------------------------------------------------------------- the bundled registry
 
 
@@ -209,7 +271,8 @@ def test_filters_and_table(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert "Wells Police" in result.stdout and "terminated" in result.stdout and "3 agreements" in result.stdout
     result = runner.invoke(app, ["agreements", "--on", "2024-01-01", "--state", "ME"])
-    assert result.exit_code == 0 and "No 287(g) agreements in Maine in force or pending on 2024-01-01" in result.stdout
+    assert result.exit_code == 0 and "No 287(g) agreements in force in Maine on 2024-01-01 (pending unknown)." in (
+        result.stdout)
     assert Status.pending.value in {r["status"] for r in run_json(
         runner, "agreements", "--on", "2025-07-18", "--status", "pending", "--format", "json")}
 
@@ -218,3 +281,95 @@ def test_an_older_registry_without_fips_still_loads(tmp_path: Path, synthetic: R
     path = write(synthetic, tmp_path / "r.json")
     assert "county_fips" not in path.read_text()
     assert all(d.county_fips is None for d in load_registry(path).departments)
+
+
+def test_none_found_names_the_filters_and_what_is_not_known(runner: CliRunner) -> None:
+    """An empty answer names every filter asked, and says what the data cannot tell, as
+    `list` does: pending unknown where ICE's pending lists do not cover the date."""
+    result = runner.invoke(app, ["agreements", "--model", "jail", "--state", "ME", "--on", "2025-07-18"])
+    assert result.exit_code == 0
+    # Wells, Maine's one agreement in force that day, is a task force agreement
+    assert result.stdout.startswith(
+        "No 287(g) Jail Enforcement Model agreements in force in Maine on 2025-07-18 (and none pending).\n")
+    assert "ICE's list of that day." in result.stdout
+    assert "Wells" in runner.invoke(app, ["agreements", "--model", "task_force", "--state", "ME",
+                                          "--on", "2025-07-18"]).stdout
+    result = runner.invoke(app, ["agreements", "--state", "ME", "--on", "2026-11-01"])
+    list_ = runner.invoke(app, ["as-of", "2026-11-01", "--state", "ME"])
+    assert result.stdout == list_.stdout  # the answer, ICE's list it rests on and the limits, as as-of says them
+    assert result.stdout.startswith("No 287(g) agreements in force in Maine on 2026-11-01 (pending unknown).\n")
+
+
+def test_pending_is_unknown_where_ices_pending_lists_stop(runner: CliRunner) -> None:
+    """ICE's last pending list is of 2026-02-27: on 2026-05-18 `as-of` and `stats` give
+    pending as unknown, and so does `agreements` (no application listed as pending)."""
+    result = runner.invoke(app, ["agreements", "--status", "pending", "--on", "2026-05-18"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Pending 287(g) applications on 2026-05-18 are not known: ICE's last pending "
+                                    "list in this registry is of 2026-02-27")
+    result = runner.invoke(app, ["agreements", "--status", "pending", "--on", "2026-05-18", "--format", "json"])
+    assert json.loads(result.stdout) == [] and "pending unknown: ICE's last pending list" in result.stderr
+    rows = run_json(runner, "agreements", "--on", "2026-05-18", "--format", "json")
+    stats = run_json(runner, "stats", "--on", "2026-05-18", "--format", "json")["total"]
+    assert stats["pending"] is None
+    assert "pending" not in {r["status"] for r in rows}
+    assert sum(r["status"] in ("active", "paused") for r in rows) == stats["in_force"]
+    table = runner.invoke(app, ["agreements", "--on", "2026-05-18", "--state", "TX"]).stdout
+    assert "pending unknown" in table and " pending (" not in table
+    ever = runner.invoke(app, ["agreements", "--ever", "--on", "2026-05-18", "--state", "TX"]).stdout
+    assert "pending unknown" in ever
+
+
+def test_closed_statuses_without_ever(runner: CliRunner) -> None:
+    """--status ended: the agreements ended by the date (not "none in force"); --status
+    not_started, those begun after it; `list` refuses not_started (nothing it shows has not begun)."""
+    ended = run_json(runner, "agreements", "--status", "ended", "--state", "TX", "--on", "2025-07-18", "--format", "json")
+    ever = run_json(runner, "agreements", "--ever", "--state", "TX", "--on", "2025-07-18", "--format", "json")
+    assert ended and [r["agreement_id"] for r in ended] == [r["agreement_id"] for r in ever if r["status"] == "ended"]
+    assert all(r["ended"] <= "2025-07-18" for r in ended)
+    later = run_json(runner, "agreements", "--status", "not started", "--state", "ME", "--on", "2025-07-18",
+                     "--format", "json")
+    me = run_json(runner, "agreements", "--ever", "--state", "ME", "--on", "2025-07-18", "--format", "json")
+    assert [r["agreement_id"] for r in later] == [r["agreement_id"] for r in me if r["status"] == "not_started"] != []
+    table = runner.invoke(app, ["agreements", "--status", "ended", "--state", "TX", "--on", "2025-07-18"]).stdout
+    assert f"{len(ended)} ended" in table and "No 287(g)" not in table
+    result = runner.invoke(app, ["list", "--status", "not_started"])
+    assert result.exit_code == 2 and "--status not_started is for `icestatus agreements`" in result.stderr
+
+
+def test_rows_carry_what_they_rest_on_as_list_does(runner: CliRunner) -> None:
+    """`agreements --on D` rows carry as_of, listed_on, known_from and pending_unknown with
+    the values `as-of D` gives the same agreements (before ICE's first list, from its
+    sheets, after its pending lists stop); the title names ICE's list; an end after the
+    date is labelled `later:` in the table."""
+    fields = ("status", "as_of", "listed_on", "known_from", "pending_unknown")
+    for day in ("2009-01-01", "2025-07-18", "2026-05-18"):
+        rows = run_json(runner, "agreements", "--on", day, "--format", "json")
+        as_of = run_json(runner, "as-of", day, "--format", "json")
+        key = lambda r: (r["department_id"], r["model"])  # noqa: E731
+        renewals = {key(r) for r in rows if r["renewal_pending"]}  # as-of: a row of its own, pending
+        assert sorted((key(r), *(r[f] for f in fields)) for r in rows) == sorted(
+            (key(r), *(r[f] for f in fields)) for r in as_of
+            if not (key(r) in renewals and r["status"] == "pending")), day
+    assert {r["known_from"] for r in run_json(runner, "agreements", "--on", "2009-01-01", "--format", "json")} != {None}
+    unknown = run_json(runner, "agreements", "--on", "2026-05-18", "--format", "json")
+    assert all(r["pending_unknown"] and r["renewal_pending"] is None for r in unknown if r["status"] == "active")
+    table = runner.invoke(app, ["agreements", "--on", "2025-07-18", "--state", "ME"]).stdout
+    assert "287(g) agreements on 2025-07-18 · Maine · ICE's list of that day" in table
+    assert "later: terminated" in table  # Wells, paused that day, terminated on 2025-10-21
+    ever = runner.invoke(app, ["agreements", "--ever", "--on", "2025-11-01", "--state", "ME"]).stdout
+    assert "later:" not in ever and "terminated" in ever
+
+
+def test_the_two_ended_answers_relate_as_the_readme_says(runner: CliRunner) -> None:
+    """README, "Which agreements ended": `as-of D --status ended` gives the agencies and
+    models of the terms ended (or unlisted) by D, less those with an agreement open on D."""
+    for day in ("2025-07-18", "2026-05-18"):
+        ended = {(r["department_id"], r["model"]) for r in run_json(
+            runner, "as-of", day, "--status", "ended", "--format", "json")}
+        rows = run_json(runner, "agreements", "--ever", "--on", day, "--format", "json")
+        over = {(r["department_id"], r["model"]) for r in rows if r["status"] in ("ended", "unlisted")}
+        open_ = {(r["department_id"], r["model"]) for r in rows if r["status"] in ("active", "paused", "pending")}
+        assert ended == over - open_, day
+        terms = run_json(runner, "agreements", "--status", "ended", "--on", day, "--format", "json")
+        assert len(terms) > len(ended)  # earlier terms of agreements open again, and agencies that ended twice

@@ -7,6 +7,16 @@ or ``delisted``). A renewal (``signed`` while in force), an application filed wh
 force, a pause, a correction or an MOA link belong to the open term. The same agency and
 model may have several terms (delisted, then listed again): each is its own row.
 
+Two closings are not the end of an agreement, and the term runs on through them (its
+``gaps``: status ``unlisted`` on a date between the closing and the listing that follows,
+when ICE listed it on neither list):
+
+* an application gone from ICE's pending list (``withdrawn``) when the agency's next
+  event of that model is a signing dated on or before the end of the withdrawal's window:
+  it left the pending list because it was signed (applied -> signed, one agreement);
+* an agreement ICE stopped listing (``delisted``) and listed again with the same SIGNED
+  date: the same agreement, with a gap in ICE's listing.
+
 Terms are cut by replay itself (``replay.fold``, one event at a time), so a row's status
 on a date is by construction what ``as-of`` says on that date: an agreement in force is
 ``active`` or ``paused``, an application ``pending``; a term that is over is ``ended``
@@ -26,7 +36,7 @@ was (``ice_list`` says which).
   sheet its closing event cites, or, when only a news fact closed it, the last one
   before the fact's date (a lower bound: ICE may have listed it longer); the newest
   trusted sheet while it is open. Otherwise, the last sheet the log records listing it
-  (None when none does).
+  (None when none does). The sheets in a term's ``gaps`` did not list it.
 
 The end (``ended``, its window ``ended_not_before`` and ``ended_how``) is the closing
 event's: a news fact's date when a reported termination closed it, an ICE sheet's window
@@ -76,6 +86,7 @@ class Term:
     ice_list: SheetKind | None       # which of ICE's lists first_listed/last_listed refer to
     first_listed: Listing | None
     last_listed: Listing | None
+    gaps: tuple[tuple[int, int], ...] = ()  # (closing, reopening) event indices it ran on through
 
     @property
     def id(self) -> str:
@@ -110,12 +121,40 @@ class TermOnDate:
 class _Open:
     """A term being built."""
 
-    __slots__ = ("applied", "events", "number", "start")
+    __slots__ = ("applied", "events", "gaps", "number", "start")
 
     def __init__(self, number: int, start: int, first: Event) -> None:
         self.number, self.start = number, start
         self.events = [first]
         self.applied = first if first.kind is EventKind.applied else None
+        self.gaps: list[tuple[int, int]] = []
+
+    def signed(self) -> dt.date | None:
+        """Its signing date as ICE printed it, after corrections (None: never signed)."""
+        signed: dt.date | None = None
+        for ev in self.events:
+            if ev.kind is EventKind.signed:
+                signed = ev.signed or ev.date
+            elif ev.kind is EventKind.corrected and ev.signed is not None:
+                signed = ev.signed
+        return signed
+
+
+def _runs_on(closed: list[tuple[_Open, Event, int]], reopening: Event) -> tuple[_Open, int] | None:
+    """The earlier term of the same agency and model (*closed*: each with its closing event
+    and index, oldest first) that *reopening* continues (see the module's doc), if any:
+    an agreement delisted and listed again with the same SIGNED date, else the last term
+    when it is an application gone from the pending list by the date it was signed."""
+    if reopening.kind is not EventKind.signed or not closed:
+        return None
+    signed = reopening.signed or reopening.not_before or reopening.date
+    for term, closing, at in reversed(closed):
+        if closing.kind is EventKind.delisted and reopening.signed is not None and term.signed() == signed:
+            return term, at
+    term, closing, at = closed[-1]
+    if closing.kind is EventKind.withdrawn and signed <= closing.date:
+        return term, at
+    return None
 
 
 def trusted_sheets(registry: Registry, kind: SheetKind) -> list[Source]:
@@ -177,6 +216,7 @@ def terms(registry: Registry) -> list[Term]:
     open_: dict[AgreementKey, _Open] = {}
     counts: dict[AgreementKey, int] = {}
     done: list[tuple[AgreementKey, _Open, int | None]] = []
+    closed: dict[AgreementKey, list[tuple[_Open, Event, int]]] = {}  # the terms closed, how and where
     rejected: list[Event] = []
     for i, ev in enumerate(events):
         key = (ev.department_id, ev.model)
@@ -188,12 +228,22 @@ def terms(registry: Registry) -> list[Term]:
         current = open_.get(key)
         if current is None:
             if now_open:
+                earlier = _runs_on(closed.get(key, []), ev)
+                if earlier is not None:
+                    o, at = earlier
+                    done.remove((key, o, at))
+                    closed[key] = [c for c in closed[key] if c[0] is not o]
+                    o.gaps.append((at, i))
+                    o.events.append(ev)
+                    open_[key] = o
+                    continue
                 counts[key] = counts.get(key, 0) + 1
                 open_[key] = _Open(counts[key], i, ev)
             continue
         current.events.append(ev)
         if not now_open:
             done.append((key, open_.pop(key), i))
+            closed.setdefault(key, []).append((current, ev, i))
     done.extend((key, o, None) for key, o in open_.items())
     done.sort(key=lambda t: t[1].start)
     return [_term(departments[key[0]], key[1], o, end, sheets) for key, o, end in done]
@@ -234,7 +284,7 @@ def _term(dept: Department, model: Model, o: _Open, end: int | None, sheets: dic
         department=dept, model=model, number=o.number, start=o.start, end=end, events=tuple(o.events),
         applied=o.applied, signed=signed, signed_not_before=signed_not_before, moa_url=moa_url,
         moa_pending=moa_pending, ice_list=ice_list if first is not None else None,
-        first_listed=_listing(first), last_listed=_listing(last),
+        first_listed=_listing(first), last_listed=_listing(last), gaps=tuple(o.gaps),
     )
 
 
@@ -254,6 +304,8 @@ def on_date(registry: Registry, all_terms: Iterable[Term], date: dt.date, *, eve
             status, renewal = TermStatus.not_started, False
         elif t.end is not None and t.end < n:
             status, renewal = TermStatus.ended, False
+        elif any(closing < n <= reopening for closing, reopening in t.gaps):
+            status, renewal = TermStatus.unlisted, False
         elif key in agreements:
             status = TermStatus(agreements[key].status.value)
             renewal = key in applications

@@ -97,6 +97,7 @@ class TermStatus(str, Enum):
     pending = "pending"
     ended = "ended"
     not_started = "not_started"
+    unlisted = "unlisted"  # between two listings of one agreement: on neither of ICE's lists that day
 
 
 class SourceKind(str, Enum):

@@ -112,18 +112,29 @@ ModelOpt = Annotated[
                  help="Only this model: task_force (task force, tfm), jail_enforcement (jail), "
                       "warrant_service (warrant, wso); repeatable."),
 ]
-def status_param(text: str) -> Status:
-    """``--status``: active, paused, pending or ended, in any case."""
+NOT_STARTED = "not_started"  # ``agreements`` only: a term that had not begun on the date
+UNLISTED = "unlisted"        # ``agreements`` only: between two listings of one agreement
+TERM_ONLY = (NOT_STARTED, UNLISTED)
+
+
+def status_param(text: str) -> Status | str:
+    """``--status``: active, paused, pending or ended, in any case; ``not_started`` (also
+    "not started") and ``unlisted`` for ``agreements`` (``Filters.resolve`` refuses them elsewhere)."""
+    word = re.sub(r"[\s-]+", "_", text.strip().casefold())
+    if word in TERM_ONLY:
+        return word
     try:
-        return Status(text.strip().casefold())
+        return Status(word)
     except ValueError:
-        raise UsageError(f"unknown status {text!r}: use one of {', '.join(s.value for s in Status)}") from None
+        raise UsageError(f"unknown status {text!r}: use one of {', '.join(s.value for s in Status)} "
+                         f"(agreements also takes {' and '.join(TERM_ONLY)})") from None
 
 
 StatusOpt = Annotated[
     list[Status] | None,
     typer.Option("--status", parser=status_param, metavar="STATUS", show_default=False,
-                 help="Only this status: active, paused, pending, or ended (with when and how); repeatable."),
+                 help="Only this status: active, paused, pending, or ended (with when and how); repeatable. "
+                      "agreements also takes not_started (begun after the date) and unlisted."),
 ]
 TypeOpt = Annotated[
     list[str] | None,
@@ -190,22 +201,37 @@ class Filters:
     statuses: tuple[Status, ...] = ()
     types: tuple[str, ...] = ()
     counties: tuple[str, ...] = ()
+    term_only: tuple[str, ...] = ()  # --status not_started, unlisted (agreements only)
 
     @classmethod
     def from_options(
-        cls, state: list[str] | None = None, model: list[Model] | None = None, status: list[Status] | None = None,
-        type_: list[str] | None = None, county: list[str] | None = None,
+        cls, state: list[str] | None = None, model: list[Model] | None = None,
+        status: list[Status | str] | None = None, type_: list[str] | None = None, county: list[str] | None = None,
     ) -> Filters:
         def once(values: list[Any] | None) -> tuple[Any, ...]:
             return tuple(dict.fromkeys(values or ()))
 
-        return cls(once(state), once(model), once(status), once(type_), once(county))
+        statuses = once(status)
+        return cls(once(state), once(model), tuple(s for s in statuses if isinstance(s, Status)), once(type_),
+                   once(county), tuple(s for s in statuses if s in TERM_ONLY))
 
-    def resolve(self, registry: Registry) -> AgreementFilter:
+    @property
+    def status_values(self) -> frozenset[str]:
+        """The statuses asked, by value (``not_started`` and ``unlisted`` included)."""
+        return frozenset({s.value for s in self.statuses} | set(self.term_only))
+
+    def resolve(self, registry: Registry, *, statuses: bool = True) -> AgreementFilter:
+        """The core's filter; without *statuses*, one that keeps every status (the caller
+        filters them: ``agreements``). ``--status not_started`` and ``unlisted`` are refused
+        where the statuses are the core's (``list``, ``as-of``): they are agreements' terms'."""
         from icestatus.query import AgreementFilter
 
-        return AgreementFilter.build(registry, states=self.states, models=self.models, statuses=self.statuses,
-                                     types=self.types, counties=self.counties)
+        if statuses and self.term_only:
+            raise UsageError(f"--status {self.term_only[0]} is for `icestatus agreements` (agreements begun after "
+                             "the date, or between two listings by ICE); here every agreement shown is on its list")
+        return AgreementFilter.build(registry, states=self.states, models=self.models,
+                                     statuses=self.statuses if statuses else (), types=self.types,
+                                     counties=self.counties)
 
     def describe(self) -> str:
         """``Maine or Texas · Jail Enforcement Model · status ended · type County``: for titles."""
@@ -216,8 +242,8 @@ class Filters:
             parts.append(" or ".join(state_name(s) for s in self.states))
         if self.models:
             parts.append(" or ".join(m.label for m in self.models))
-        if self.statuses:
-            parts.append("status " + ", ".join(s.value for s in self.statuses))
+        if self.statuses or self.term_only:
+            parts.append("status " + ", ".join([*(s.value for s in self.statuses), *self.term_only]))
         if self.types:
             from icestatus.query import agency_type
 
@@ -225,6 +251,14 @@ class Filters:
         if self.counties:
             parts.append("county " + ", ".join(self.counties))
         return " · ".join(parts)
+
+    def describe_types_and_counties(self) -> str:
+        """`` of type County in county Harris``: for a sentence (empty without them)."""
+        from icestatus.query import agency_type
+
+        types = " or ".join(dict.fromkeys(agency_type(t) or t for t in self.types))
+        return (f" of type {types}" if types else "") + (
+            f" in county {' or '.join(self.counties)}" if self.counties else "")
 
 
 # (parameter, annotation, default): the filter options in the order of --help.

@@ -83,20 +83,28 @@ def agreement_rows(states: Iterable[AgreementState], answer: Answer, sources: Ma
 # ---------------------------------------------------------------- agreements (one row per term)
 
 TERM_COLUMNS = (
-    "agreement_id", *AGENCY_COLUMNS, "county_fips", "model", "term", "as_of", "status", "renewal_pending",
-    "applied", "applied_not_before", "signed", "signed_not_before", "ice_list", "first_listed",
-    "first_listed_source", "last_listed", "last_listed_source", "ended", "ended_not_before", "ended_how",
+    "agreement_id", *AGENCY_COLUMNS, "county_fips", "model", "term", "as_of", "listed_on", "known_from",
+    "pending_unknown", "status", "renewal_pending", "applied", "applied_not_before", "signed", "signed_not_before",
+    "ice_list", "first_listed", "first_listed_source", "last_listed", "last_listed_source", "ended",
+    "ended_not_before", "ended_how",
     "moa_url", "moa_pending", "events", "sources",
 )
 
 
-def term_rows(rows: Iterable[TermOnDate], on: dt.date) -> list[Row]:
+def term_rows(rows: Iterable[TermOnDate], answer: Answer, sources: Mapping[str, Source]) -> list[Row]:
     """The JSON/CSV contract of ``agreements``: one object per agreement term
-    (``icestatus.agreements``), with its status at the end of *on*."""
+    (``icestatus.agreements``), with its status at the end of ``answer.date`` and what that
+    rests on, as ``list`` gives it (``agreement_rows``): ``listed_on``, ``known_from`` and
+    ``pending_unknown``; ``renewal_pending`` is None (unknown) where pending is. The other
+    columns are the term's whole life: a signing or an end after the date is there too
+    (its status says it had not happened yet)."""
+    on = answer.date
+    pending_unknown = answer.pending_unknown
     out = []
     for r in rows:
         t = r.term
         closing = t.closing
+        listed_on, known_from = _term_basis(r, answer, sources)
         out.append({
             "agreement_id": t.id,
             **agency_fields(t.department),
@@ -104,8 +112,11 @@ def term_rows(rows: Iterable[TermOnDate], on: dt.date) -> list[Row]:
             "model": t.model.value,
             "term": t.number,
             "as_of": on.isoformat(),
+            "listed_on": _iso(listed_on),
+            "known_from": _iso(known_from),
+            "pending_unknown": pending_unknown,
             "status": r.status.value,
-            "renewal_pending": r.renewal_pending,
+            "renewal_pending": None if pending_unknown else r.renewal_pending,
             "applied": _iso(t.applied.date) if t.applied else None,
             "applied_not_before": _iso(t.applied.not_before) if t.applied else None,
             "signed": _iso(t.signed),
@@ -124,6 +135,25 @@ def term_rows(rows: Iterable[TermOnDate], on: dt.date) -> list[Row]:
             "sources": list(t.sources),
         })
     return out
+
+
+def _term_basis(
+    r: TermOnDate, answer: Answer, sources: Mapping[str, Source]
+) -> tuple[dt.date | None, dt.date | None]:
+    """(listed_on, known_from) of a term on ``answer.date``, as ``Answer.listed_on`` gives
+    them for an agreement: the date of the ICE sheet its status rests on (the pending list
+    for an application, else the participating list), or, when every source of the last
+    event in effect by the date was published after it (known only from a later sheet's
+    SIGNED date), None and the earliest of those dates."""
+    from icestatus.enums import Status
+
+    in_effect = [ev for ev in r.term.events if ev.date <= answer.date]
+    if in_effect:
+        dates = [src.published for sid in in_effect[-1].sources if (src := sources.get(sid)) is not None]
+        if dates and all(d is not None and d > answer.date for d in dates):
+            return None, min(d for d in dates if d is not None)
+    sheet = answer.basis(Status.pending if r.status.value == Status.pending.value else Status.active).sheet
+    return (sheet.date if sheet is not None else None), None
 
 
 # ---------------------------------------------------------------- history (a document: JSON only)

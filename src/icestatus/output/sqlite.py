@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from icestatus.agreements import TermOnDate
+from icestatus.coverage import Answer
 from icestatus.errors import IcestatusError
 from icestatus.models import Registry
 from icestatus.output.rows import TERM_COLUMNS, term_rows
@@ -50,7 +51,10 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "policy_sources": "The sources each policy cites.",
     "coverage": "The first and last ICE sheet of each kind in the registry: dates outside them are known only "
                 "from news facts.",
-    INFO_TABLE: "What this database was exported from, and as of which date.",
+    INFO_TABLE: "What this database was exported from, as of which date, and what that rests on: listed_on "
+                "(ICE's participating list on or before as_of), pending_listed_on, stale (as_of more than 7 days "
+                "after ICE's latest list: changes since are known only from news), pending_unknown (why "
+                "applications pending on as_of are not known; empty: they are).",
 }
 
 COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -58,7 +62,13 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "agreement_id": "department_id:model:term",
         "term": "1 for the agency's first agreement of this model, 2 for the next, ...",
         "as_of": "The date status is given for (the export's --on date)",
-        "status": "active, paused, pending (an application), ended, or not_started on as_of",
+        "listed_on": "The date of ICE's sheet the status rests on: the last of its list (pending for an "
+                     "application, else participating) on or before as_of",
+        "known_from": "When known only from a later sheet's SIGNED date: that sheet's date (listed_on is null)",
+        "pending_unknown": "Why applications pending on as_of are not known (null: they are); renewal_pending is "
+                           "then null",
+        "status": "active, paused, pending (an application), ended, not_started, or unlisted (between two "
+                  "listings of one agreement) on as_of",
         "renewal_pending": "1: in force on as_of with an application of the same model pending (a renewal)",
         "signed": "The signing date as ICE printed it, after its corrections",
         "signed_not_before": "When the signing date is known only to a window: its start (signed is its end)",
@@ -67,7 +77,8 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "first_listed": "The first ICE sheet the log records listing it",
         "last_listed": "The last ICE sheet that listed it (ICE's sheets only, never a news fact)",
         "ended": "When it ended (window end when ended_not_before is set)",
-        "ended_how": "withdrawn, terminated or delisted (ICE stopped listing it)",
+        "ended_how": "withdrawn (an application never signed), terminated or delisted (ICE stopped listing it, "
+                     "and did not list it again with the same signing date)",
         "events": "How many events of the log make up this agreement",
     },
     "agencies": {"county_fips": "5-digit Census county FIPS code (state + county)"},
@@ -91,6 +102,19 @@ def _date(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+TITLE = "icestatus: ICE 287(g) agreements"
+SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def is_our_metadata(path: Path) -> bool:
+    """Whether *path* is Datasette metadata this module wrote (so may be replaced)."""
+    try:
+        meta = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("title") == TITLE and meta.get("source_url") == SOURCE_URL
+
+
 def is_export(path: Path) -> bool:
     """Whether *path* is a database this module wrote (so may be replaced)."""
     try:
@@ -107,7 +131,7 @@ def is_export(path: Path) -> bool:
 
 
 def write_database(
-    path: Path, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str]
+    path: Path, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str | None]
 ) -> dict[str, int]:
     """Write the database to *path* (atomically); the row count of every table."""
     from icestatus.registry import replacing
@@ -121,7 +145,7 @@ def write_database(
 
 
 def _fill(
-    path: Path, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str]
+    path: Path, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str | None]
 ) -> dict[str, int]:
     import sqlite_utils
 
@@ -143,10 +167,12 @@ def _fill(
 
 
 def _write_tables(
-    db: Any, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str]
+    db: Any, registry: Registry, terms: Sequence[TermOnDate], on: dt.date, info: dict[str, str | None]
 ) -> None:
-    db[INFO_TABLE].insert_all([{"key": k, "value": v} for k, v in info.items()], pk="key")
-    db["sources"].insert_all(
+    _put(db, INFO_TABLE, ({"key": k, "value": v} for k, v in info.items()), pk="key",
+         columns={"key": str, "value": str})
+    _put(
+        db, "sources",
         (
             {
                 "id": s.id, "kind": s.kind.value, "title": s.title, "publisher": s.publisher, "url": s.url,
@@ -155,39 +181,44 @@ def _write_tables(
             }
             for s in registry.sources
         ),
-        pk="id", columns=_columns(published=str, sheet=str, half=str, rows=int, same_as=str, sha1=str,
-                                  url=str, note=str),
+        pk="id", columns=_columns("id kind title publisher url published sheet half rows:int same_as "
+                                           "suspect:bool sha1 note"),
         foreign_keys=[("same_as", "sources", "id")],
     )
-    db["agencies"].insert_all(
+    _put(
+        db, "agencies",
         (
             {"id": d.id, "name": d.name, "state": d.state, "type": d.type, "county": d.county,
              "county_fips": d.county_fips, "aliases": _json(d.aliases)}
             for d in registry.departments
         ),
-        pk="id", columns=_columns(type=str, county=str, county_fips=str),
+        pk="id", columns=_columns("id name state type county county_fips aliases"),
     )
-    db["agency_aliases"].insert_all(
-        ({"agency_id": d.id, "alias": a} for d in registry.departments for a in d.aliases),
-        pk=("agency_id", "alias"), foreign_keys=[("agency_id", "agencies", "id")],
-        columns={"agency_id": str, "alias": str},
+    _put(
+        db, "agency_aliases", ({"agency_id": d.id, "alias": a} for d in registry.departments for a in d.aliases),
+        pk=("agency_id", "alias"), columns=_columns("agency_id alias"),
+        foreign_keys=[("agency_id", "agencies", "id")],
     )
-    rows = term_rows(terms, on)
+    from icestatus.coverage import Coverage, answer_on
+
+    rows = term_rows(terms, answer_on(Coverage.of(registry), on), {s.id: s for s in registry.sources})
     agreement_columns = [c for c in TERM_COLUMNS if c != "sources"]
-    db["agreements"].insert_all(
-        ({c: r[c] for c in agreement_columns} for r in rows),
+    _put(
+        db, "agreements", ({c: r[c] for c in agreement_columns} for r in rows),
         pk="agreement_id", columns={**dict.fromkeys(agreement_columns, str),
-                                    **_columns(term=int, events=int, renewal_pending=int, moa_pending=int)},
+                                    **_columns("term:int events:int renewal_pending:bool moa_pending:bool")},
         foreign_keys=[("department_id", "agencies", "id"), ("first_listed_source", "sources", "id"),
                       ("last_listed_source", "sources", "id")],
     )
-    db["agreement_sources"].insert_all(
+    _put(
+        db, "agreement_sources",
         ({"agreement_id": r["agreement_id"], "source_id": s} for r in rows for s in r["sources"]),
-        pk=("agreement_id", "source_id"), columns={"agreement_id": str, "source_id": str},
+        pk=("agreement_id", "source_id"), columns=_columns("agreement_id source_id"),
         foreign_keys=[("agreement_id", "agreements", "agreement_id"), ("source_id", "sources", "id")],
     )
     term_of = {id(ev): r.term.id for r in terms for ev in r.term.events}  # the log's own event objects
-    db["events"].insert_all(
+    _put(
+        db, "events",
         (
             {
                 "id": i, "department_id": e.department_id, "model": e.model.value, "kind": e.kind.value,
@@ -197,26 +228,29 @@ def _write_tables(
             }
             for i, e in enumerate(registry.events)
         ),
-        pk="id", columns=_columns(not_before=str, signed=str, moa_url=str, note=str, agreement_id=str),
+        pk="id", columns=_columns("id:int department_id model kind date not_before signed moa_url "
+                                  "moa_pending:bool note agreement_id sources"),
         foreign_keys=[("department_id", "agencies", "id"), ("agreement_id", "agreements", "agreement_id")],
     )
     _source_links(db, "event", "events", [e.sources for e in registry.events])
-    db["policies"].insert_all(
+    _put(
+        db, "policies",
         (
             {"id": i, "state": p.state, "kind": p.kind.value, "date": p.date.isoformat(),
              "not_before": _date(p.not_before), "summary": p.summary, "sources": _json(p.sources)}
             for i, p in enumerate(registry.policies)
         ),
-        pk="id", columns=_columns(id=int, state=str, kind=str, date=str, not_before=str, summary=str, sources=str),
+        pk="id", columns=_columns("id:int state kind date not_before summary sources"),
     )
     _source_links(db, "policy", "policies", [p.sources for p in registry.policies])
-    db["coverage"].insert_all(
+    _put(
+        db, "coverage",
         (
             {"sheet": kind.value, "first": c.first.isoformat(), "first_source": c.first_source,
              "last": c.last.isoformat(), "last_source": c.last_source}
             for kind, c in registry.coverage.items()
         ),
-        pk="sheet", columns={"sheet": str, "first": str, "first_source": str, "last": str, "last_source": str},
+        pk="sheet", columns=_columns("sheet first first_source last last_source"),
         foreign_keys=[("first_source", "sources", "id"), ("last_source", "sources", "id")],
     )
     for table, columns in (
@@ -231,25 +265,54 @@ def _write_tables(
         db[table].create_index(columns, if_not_exists=True)
 
 
+def _put(
+    db: Any, table: str, rows: Iterable[dict[str, Any]], *, pk: str | tuple[str, ...], columns: dict[str, type],
+    foreign_keys: Sequence[tuple[str, str, str]] = (),
+) -> None:
+    """Create *table* with its whole schema (*columns*, in order; so an empty table exists
+    too, e.g. the policies of a registry built by ``init`` and ``ingest``), then insert *rows*."""
+    db[table].create(columns, pk=pk, foreign_keys=list(foreign_keys), if_not_exists=True)
+    db[table].insert_all(rows)
+
+
 def _source_links(db: Any, owner: str, table: str, cited: Sequence[Sequence[str]]) -> None:
     """``<owner>_sources``: (``<owner>_id``, position) -> source_id, for the records of
     *table* (by position) and the sources each cites (*cited*), in their order."""
     key = f"{owner}_id"
-    db[f"{owner}_sources"].insert_all(
+    _put(
+        db, f"{owner}_sources",
         ({key: i, "position": n, "source_id": s} for i, sources in enumerate(cited) for n, s in enumerate(sources)),
-        pk=(key, "position"), columns={key: int, "position": int, "source_id": str},
+        pk=(key, "position"), columns=_columns(f"{key}:int position:int source_id"),
         foreign_keys=[(key, table, "id"), ("source_id", "sources", "id")],
     )
 
 
-def _columns(**types: type) -> dict[str, type]:
-    """Column types sqlite-utils cannot infer from the first rows (a column that is empty
-    there, or empty tables)."""
-    return types
+_TYPES: dict[str, type] = {"int": int, "bool": bool, "": str}
 
 
-def metadata_for(database: str, registry: Registry, on: dt.date) -> dict[str, Any]:
-    """Datasette's metadata for the exported database named *database* (its file's stem)."""
+def _columns(spec: str) -> dict[str, type]:
+    """A table's columns in order: ``name`` (TEXT), ``name:int``, ``name:bool`` (0/1)."""
+    return {name: _TYPES[kind] for name, _, kind in (word.partition(":") for word in spec.split())}
+
+
+def export_facts(answer: Answer) -> dict[str, str | None]:
+    """What an export as of ``answer.date`` rests on, for ``export_info``: the dates of the
+    ICE lists its statuses rest on, whether they are stale, and why pending is unknown."""
+    participating, pending = answer.participating.sheet, answer.pending.sheet
+    return {
+        "as_of": answer.date.isoformat(),
+        "listed_on": participating.date.isoformat() if participating else None,
+        "pending_listed_on": pending.date.isoformat() if pending else None,
+        "stale": answer.participating.limit() if answer.participating.stale else None,
+        "pending_unknown": answer.pending_unknown,
+    }
+
+
+def metadata_for(database: str, registry: Registry, answer: Answer) -> dict[str, Any]:
+    """Datasette's metadata for the exported database named *database* (its file's stem),
+    as of ``answer.date``: its description says what the statuses rest on and cannot say."""
+    from icestatus.output.text import limit_lines, sheet_phrase
+
     tables: dict[str, Any] = {}
     for name, description in TABLE_DESCRIPTIONS.items():
         entry: dict[str, Any] = {"description": description}
@@ -263,12 +326,14 @@ def metadata_for(database: str, registry: Registry, on: dt.date) -> dict[str, An
     tables["events"]["facets"] = ["kind", "model"]
     tables["sources"]["label_column"] = "title"
     tables["agencies_fts"] = {"hidden": True}
+    phrase = sheet_phrase(answer.participating)
     return {
-        "title": "icestatus: ICE 287(g) agreements",
+        "title": TITLE,
         "description": (
-            f"{registry.title}. Agreements as of {on}: which law-enforcement agencies take part in ICE's 287(g) "
-            "program, on any date, and how each got there, from a dated and sourced event log."
-        ),
+            f"{registry.title}. Agreements as of {answer.date}" + (f" ({phrase})" if phrase else "")
+            + ": which law-enforcement agencies take part in ICE's 287(g) program, on any date, and how each got "
+            "there, from a dated and sourced event log. " + " ".join(limit_lines(answer.limits()))
+        ).strip(),
         "license": LICENSE,
         "source": SOURCE,
         "source_url": SOURCE_URL,

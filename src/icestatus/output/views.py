@@ -332,11 +332,20 @@ def agreement_terms_table(rows: Sequence[Mapping[str, Any]], title: str, caption
     table.add_column("Ended", no_wrap=True)
     for r in rows:
         status = r["status"].replace("_", " ") + (" +renewal" if r["renewal_pending"] else "")
-        if r["signed"]:
-            signed = [_approx(r["signed"], r["signed_not_before"])]
+        # On the date asked, what had not happened yet is labelled "later:" (the status says where it stood).
+        not_yet = r["status"] in ("pending", "not_started")
+        if r["signed"] and not (not_yet and r["applied"]):
+            later = "later: " if r["status"] == "not_started" else ""
+            signed = [later + _approx(r["signed"], r["signed_not_before"])]
+        elif r["signed"]:  # an application on the date, signed later
+            signed = ["applied", _approx(r["applied"], r["applied_not_before"]),
+                      f"later: {_approx(r['signed'], r['signed_not_before'])}"]
         else:  # an application: when it was filed
             signed = ["applied", _approx(r["applied"], r["applied_not_before"])]
-        ended = [r["ended_how"], _approx(r["ended"], r["ended_not_before"])] if r["ended"] else []
+        ended = []
+        if r["ended"]:
+            later = "" if r["status"] == "ended" else "later: "
+            ended = [f"{later}{r['ended_how']}", _approx(r["ended"], r["ended_not_before"])]
         table.add_row(cell(r["department"]), r["state"], MODEL_SHORT[Model(r["model"])], status,
                       cell(*signed), cell(*ended))
     return table
