@@ -396,8 +396,8 @@ class TestInfo:
                                    "reason": "named by $ICESTATUS_REGISTRY"}
         out, _ = run(runner, "info", "-r", str(plain))
         assert "No ICE sheet in this registry" in out and "no ICE participating list" in out
-        _, err = run(runner, "info", "--format", "csv", code=2)
-        assert "no CSV form" in err
+        _, err = run(runner, "info", "--format", "csv", code=2)  # one document: --help offers table|json
+        assert "'csv' is not one of 'table', 'json'" in err
         _, err = run(runner, "info", "-r", str(tmp_path / "missing.json"), code=1)
         assert "no such registry" in err
 

@@ -578,7 +578,6 @@ def test_read_commands_use_the_users_registry_while_it_is_the_newer(
 
 @pytest.mark.parametrize(("args", "env", "code", "expected"), [
     (["-r", "missing.json"], {}, 1, "missing.json: no such registry; create it with `icestatus init missing.json`"),
-    (["--format", "csv"], {}, 2, "this command has no CSV form; use --format json or table"),
     ([], {"ICESTATUS_HTTP_TIMEOUT": "soon"}, 4, "ICESTATUS_HTTP_TIMEOUT='soon' is not a positive number of seconds"),
     ([], {"ICESTATUS_HTTP_TIMEOUT": "0"}, 4, "ICESTATUS_HTTP_TIMEOUT='0' is not a positive number of seconds"),
 ])
@@ -593,6 +592,17 @@ def test_bad_usage_is_one_line_before_any_request(
     assert (got, out) == (code, "")
     assert err.startswith(f"icestatus: error: {expected}") and err.count("\n") == 1
     assert site.server.log == [] and not user_data.exists()
+
+
+def test_csv_is_not_a_choice_and_makes_no_request(
+    runner: CliRunner, site: Site, user_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The answer is one document: --help offers table|json only, and csv is a usage error."""
+    monkeypatch.chdir(tmp_path)
+    got, out, err = update(runner, site, "--format", "csv")
+    assert (got, out) == (2, "") and "'csv' is not one of 'table', 'json'" in err
+    assert site.server.log == [] and not user_data.exists()
+    assert "table|json " in runner.invoke(app, ["update", "--help"], env={"COLUMNS": "100"}).stdout
 
 
 def test_icestatus_registry_names_the_registry_to_update(

@@ -141,6 +141,14 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
+class DocumentFormat(str, Enum):
+    """``--format`` of a command whose answer is one document (``info``, ``update``): a
+    table for people or JSON for scripts; it has no rows for CSV."""
+
+    table = "table"
+    json = "json"
+
+
 class StatsBy(str, Enum):
     """How ``icestatus stats`` groups its counts."""
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from icestatus.cli.app import app, output_for
-from icestatus.cli.options import FormatOpt, RegistryOpt, today
-from icestatus.enums import OutputFormat
+from icestatus.cli.options import DocumentFormatOpt, RegistryOpt, today
+from icestatus.enums import DocumentFormat, OutputFormat
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 
 @app.command()
-def info(format_: FormatOpt = OutputFormat.table, registry: RegistryOpt = None) -> None:
+def info(format_: DocumentFormatOpt = DocumentFormat.table, registry: RegistryOpt = None) -> None:
     """Which registry is in use and why, the period ICE's lists in it cover, its gaps and counts, and how old it is.
 
     The registry is --registry FILE, else $ICESTATUS_REGISTRY, else your own from `icestatus update` or the one bundled with icestatus, whichever covers the later date. Gaps are stretches of more than 14 days between two of ICE's lists of a kind; the data is stale more than 7 days after the latest participating list.
@@ -27,7 +27,7 @@ def info(format_: FormatOpt = OutputFormat.table, registry: RegistryOpt = None) 
     from icestatus.registry import registry_in_use
     from icestatus.reports import registry_info
 
-    out = output_for(format_, tabular=False)
+    out = output_for(OutputFormat(format_.value), tabular=False)
     chosen = registry_in_use(registry)
     found = registry_info(chosen.load(), today())
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
-from icestatus.enums import Model, OutputFormat, Status, parse_model
+from icestatus.enums import DocumentFormat, Model, OutputFormat, Status, parse_model
 from icestatus.errors import UsageError
 
 if TYPE_CHECKING:
@@ -100,6 +100,11 @@ WriteRegistryOpt = Annotated[
 FormatOpt = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", case_sensitive=False, help="table for people; json or csv for scripts."),
+]
+DocumentFormatOpt = Annotated[
+    DocumentFormat,
+    typer.Option("--format", "-f", case_sensitive=False,
+                 help="table for people; json for scripts (one document, so no csv)."),
 ]
 StateOpt = Annotated[
     str | None,

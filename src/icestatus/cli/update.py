@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from icestatus.cli.app import app, output_for, say, warn, writable_registry
-from icestatus.cli.options import FormatOpt
-from icestatus.enums import OutputFormat
+from icestatus.cli.options import DocumentFormatOpt
+from icestatus.enums import DocumentFormat, OutputFormat
 
 if TYPE_CHECKING:
     from icestatus.update import UpdateResult
@@ -39,7 +39,7 @@ def update(
         "--from", metavar="URL", envvar="ICESTATUS_ICE_URL", show_default=False,
         help="The page that links ICE's sheets (default: ICE's 287(g) page; a mirror, a test server).",
     )] = None,
-    format_: FormatOpt = OutputFormat.table,
+    format_: DocumentFormatOpt = DocumentFormat.table,
 ) -> None:
     """Fetch ICE's latest participating and pending sheets and ingest them into your registry.
 
@@ -58,7 +58,7 @@ def update(
     from icestatus.registry import ENV_REGISTRY, bundled_registry_path, user_data_dir, user_registry_path
     from icestatus.update import run_update
 
-    out = output_for(format_, tabular=False)
+    out = output_for(OutputFormat(format_.value), tabular=False)
     if registry is not None or os.environ.get(ENV_REGISTRY):
         target, fallback = writable_registry(registry), None
     else:
