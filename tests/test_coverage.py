@@ -462,3 +462,14 @@ def test_an_empty_json_answer_still_says_pending_is_unknown(runner: CliRunner) -
     _, err = run(runner, "list", "--status", "pending", "--format", "json",
                  ICESTATUS_TODAY=last_pending.isoformat())
     assert "pending unknown" not in err
+
+
+def test_stats_json_says_what_its_counts_cannot(runner: CliRunner) -> None:
+    """Before ICE's first list the count in force is a lower bound: the JSON says so in
+    `limits` (as the table's footer does), not only stderr; within the lists it says nothing."""
+    first = BUNDLED.coverage[SheetKind.participating].first
+    before = json.loads(run(runner, "stats", "--on", (first - dt.timedelta(days=365)).isoformat(), "-f", "json")[0])
+    assert any(f"before ICE's first participating list in this registry ({first})" in x for x in before["limits"])
+    last = last_sheet(BUNDLED, "participating")
+    within = json.loads(run(runner, "stats", "--on", last.isoformat(), "-f", "json", ICESTATUS_TODAY=last.isoformat())[0])
+    assert not [x for x in within["limits"] if "participating" in x]

@@ -319,9 +319,10 @@ def basis_fields(answer: Answer | None) -> Row:
 
 
 def stats_document(on: dt.date, by: StatsBy, rows: Sequence[Row], total: Tally, answer: Answer | None = None) -> Row:
-    """``stats --format json``: the date, what it rests on, the grouping, the rows and the total row."""
-    return {"on": on.isoformat(), **basis_fields(answer), "by": by.value, "rows": list(rows),
-            "total": stats_row(total, by, answer)}
+    """``stats --format json``: the date, what it rests on and what it cannot say
+    (``limits``: sentences, as the table's footer), the grouping, the rows and the total row."""
+    return {"on": on.isoformat(), **basis_fields(answer), "limits": answer.limits() if answer else [],
+            "by": by.value, "rows": list(rows), "total": stats_row(total, by, answer)}
 
 
 # ---------------------------------------------------------------- trend
