@@ -373,3 +373,15 @@ def test_the_two_ended_answers_relate_as_the_readme_says(runner: CliRunner) -> N
         assert ended == over - open_, day
         terms = run_json(runner, "agreements", "--status", "ended", "--on", day, "--format", "json")
         assert len(terms) > len(ended)  # earlier terms of agreements open again, and agencies that ended twice
+
+
+def test_terms_known_from_captures_of_ices_page_are_listed_there(bundled: Registry) -> None:
+    """ICE's page (2010-2025 captures) is one of ICE's lists, as in ingest and coverage: a
+    term known only from it has first/last listed on its captures, not nulls."""
+    terms = agreements.terms(bundled)
+    assert terms and not [t.id for t in terms if t.first_listed is None]
+    fdle = next(t for t in terms if t.id == "fl-florida-department-of-law-enforcement:task_force:1")
+    assert fdle.first_listed is not None and fdle.last_listed is not None
+    assert (fdle.ice_list, fdle.first_listed.date, fdle.last_listed.date) == (
+        SheetKind.participating, dt.date(2010, 10, 29), dt.date(2012, 10, 16))
+    assert fdle.first_listed.source.startswith("wayback-")

@@ -51,7 +51,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import attrgetter
 
-from icestatus.enums import EventKind, Model, SheetKind, SourceKind, Status, TermStatus
+from icestatus.enums import ICE_LISTINGS, EventKind, Model, SheetKind, Status, TermStatus
 from icestatus.models import Department, Event, Registry, Source
 from icestatus.replay import AgreementKey, Projection, fold
 
@@ -168,7 +168,7 @@ def trusted_sheets(registry: Registry, kind: SheetKind) -> list[Source]:
 
 
 def _is_sheet(src: Source, kind: SheetKind) -> bool:
-    return src.kind is SourceKind.ice_sheet and src.sheet is kind and src.published is not None
+    return src.kind in ICE_LISTINGS and src.sheet is kind and src.published is not None
 
 
 @dataclass(frozen=True, slots=True)
