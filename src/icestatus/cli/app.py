@@ -199,16 +199,20 @@ def _version(value: bool) -> None:
 def _registry_line() -> str:
     """``registry: ... (bundled), ICE's last sheet 2026-05-18`` for ``--version`` (the
     registry in use: $ICESTATUS_REGISTRY or the bundled one; --registry is a command's)."""
-    from icestatus.coverage import Coverage
     from icestatus.output.text import inert
-    from icestatus.registry import registry_in_use
+    from icestatus.registry import covered_through, registry_in_use
 
     try:
         chosen = registry_in_use(None)
-        span = Coverage.of(chosen.load()).span()
+        through = covered_through(chosen.path)  # the coverage line near the top: no full load
+        if through is None:
+            from icestatus.coverage import Coverage
+
+            span = Coverage.of(chosen.load()).span()
+            through = span[1] if span else None
     except IcestatusError as exc:
         return inert(f"registry: cannot be read: {exc}")
-    last = f"ICE's last sheet {span[1]}" if span else "no ICE sheet"
+    last = f"ICE's last sheet {through}" if through else "no ICE sheet"
     return inert(f"registry: {chosen.path} ({chosen.origin.value}), {last}")
 
 
