@@ -92,7 +92,8 @@ def with_unkept_captures(registry: Registry, tables: Path) -> Registry:
     smaller."""
     from icestatus.coverage import GAP_DAYS
     from icestatus.models import Source
-    from icestatus.sources.ice_page_table import PAGE, WAYBACK, capture_source_id, capture_time, capture_title
+    from icestatus.sources import ICE_PAGE
+    from icestatus.sources.ice_page_table import WAYBACK, capture_source_id, capture_time, capture_title
 
     known = {s.id: s for s in registry.sources}
     first: dict[str, str] = {}
@@ -114,7 +115,7 @@ def with_unkept_captures(registry: Registry, tables: Path) -> Registry:
         same_as = first[row["table_state"]]
         added.append(Source(
             id=sid, kind=SourceKind.ice_page, publisher=known[same_as].publisher, title=capture_title(when),
-            url=f"{WAYBACK}{row['capture_utc']}/{PAGE}", published=when.date(), sheet=SheetKind.participating,
+            url=f"{WAYBACK}{row['capture_utc']}/{ICE_PAGE}", published=when.date(), sheet=SheetKind.participating,
             rows=int(row["rows"]), same_as=same_as,
             note=(f"The same table as {same_as} (table {row['table_state']} of 21), as listed in captures.csv "
                   "of the captures RelevantResearch/287g-DetentionData parsed; the file itself is not kept. "

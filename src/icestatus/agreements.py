@@ -311,13 +311,13 @@ def on_date(registry: Registry, all_terms: Iterable[Term], date: dt.date, *, eve
             renewal = key in applications
         else:
             status, renewal = TermStatus.pending, False
-        if ever or status in _OPEN:
+        if ever or status in OPEN:
             out.append(TermOnDate(t, status, renewal))
     out.sort(key=_order)
     return out
 
 
-_OPEN = frozenset({TermStatus.active, TermStatus.paused, TermStatus.pending})
+OPEN = frozenset({TermStatus.active, TermStatus.paused, TermStatus.pending})  # a term in force or pending
 _MODEL_ORDER = {m: i for i, m in enumerate(Model)}
 
 
@@ -331,7 +331,7 @@ def status_counts(rows: Iterable[TermOnDate]) -> dict[Status, int]:
     pending while the agreement is in force counts as one more pending)."""
     counts = dict.fromkeys(Status, 0)
     for r in rows:
-        if r.status in _OPEN:
+        if r.status in OPEN:
             counts[Status(r.status.value)] += 1
         if r.renewal_pending:
             counts[Status.pending] += 1

@@ -32,11 +32,12 @@ from urllib.parse import unquote, urljoin, urlsplit
 from icestatus.enums import SheetKind
 from icestatus.errors import FetchError
 from icestatus.settings import env_number
+from icestatus.sources import ICE_PAGE
 
 if TYPE_CHECKING:
     import httpx
 
-DEFAULT_PAGE = "https://www.ice.gov/identify-and-arrest/287g"
+DEFAULT_PAGE = ICE_PAGE
 ENV_URL = "ICESTATUS_ICE_URL"
 ENV_TIMEOUT = "ICESTATUS_HTTP_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0  # seconds, for each step: connecting, and each read

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from icestatus.agreements import TermOnDate
 
 
-_OPEN_STATUSES = frozenset({TermStatus.active, TermStatus.paused, TermStatus.pending})
 
 
 def _footer(rows: list[TermOnDate], closed: bool, pending_unknown: bool, ever: bool) -> str:
@@ -111,7 +110,7 @@ def agreements(
     answer = answer_on(Coverage.of(reg), date)
     unknown = answer.pending_unknown
     asked = filters.status_values
-    closed = ever or bool(asked - {s.value for s in _OPEN_STATUSES})
+    closed = ever or bool(asked - {s.value for s in terms_of.OPEN})
     found = flt.keep(terms_of.on_date(reg, terms_of.terms(reg), date, ever=closed))
     if asked:
         found = [r for r in found if r.status.value in asked]

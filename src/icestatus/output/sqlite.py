@@ -33,6 +33,7 @@ from icestatus.coverage import Answer
 from icestatus.errors import IcestatusError
 from icestatus.models import Registry
 from icestatus.output.rows import TERM_COLUMNS, term_rows
+from icestatus.sources import ICE_PAGE
 
 INFO_TABLE = "export_info"
 
@@ -87,7 +88,7 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
 LICENSE = ("ICE's sheets are works of the U.S. Government (public domain); each fact cites its sources, whose "
            "own terms apply to their text")
 SOURCE = "U.S. Immigration and Customs Enforcement, 287(g) participating and pending agencies, plus cited news"
-SOURCE_URL = "https://www.ice.gov/identify-and-arrest/287g"
+SOURCE_URL = ICE_PAGE
 
 
 class ExportError(IcestatusError):

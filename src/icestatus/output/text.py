@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 TABLE_CELL_MAX = 120
 
-MODEL_SHORT = MODEL_SHORT_NAMES
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -58,11 +57,11 @@ def standing_text(st: Standing, *, short: bool = False) -> str:
     for a in st.agreements:
         status = a.status.value
         if short:
-            part = str(a.since) if status == "ended" else MODEL_SHORT[a.model]
+            part = str(a.since) if status == "ended" else MODEL_SHORT_NAMES[a.model]
         elif status == "ended":
-            part = f"{MODEL_SHORT[a.model]} {a.event.kind.value} {fmt_date(a.since, a.since_not_before)}"
+            part = f"{MODEL_SHORT_NAMES[a.model]} {a.event.kind.value} {fmt_date(a.since, a.since_not_before)}"
         else:
-            part = f"{MODEL_SHORT[a.model]} since {'~' if a.approximate else ''}{a.since}"
+            part = f"{MODEL_SHORT_NAMES[a.model]} since {'~' if a.approximate else ''}{a.since}"
         groups.setdefault(status, []).append(part)
     if short:
         if set(groups) == {"ended"}:

@@ -16,8 +16,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from icestatus.enums import Model, Status
-from icestatus.output.text import MODEL_SHORT, TABLE_CELL_MAX, fmt_date, inert, limit_lines
+from icestatus.enums import MODEL_SHORT_NAMES, Model, Status
+from icestatus.output.text import TABLE_CELL_MAX, fmt_date, inert, limit_lines
 
 if TYPE_CHECKING:
     from icestatus.coverage import Answer
@@ -65,7 +65,7 @@ def more_line(shown: int, total: int, what: str) -> str | None:
 def model_counts(states: Iterable[AgreementState]) -> str:
     """``"2 task force, 1 jail"`` for a set of agreements."""
     counts = Counter(a.model for a in states)
-    return ", ".join(f"{counts[m]:,} {MODEL_SHORT[m]}" for m in Model if counts[m])
+    return ", ".join(f"{counts[m]:,} {MODEL_SHORT_NAMES[m]}" for m in Model if counts[m])
 
 
 def agreements_footer(states: Sequence[AgreementState], answer: Answer | None = None) -> str:
@@ -135,7 +135,7 @@ def agreements_table(
             cells.append(cell(a.department.type or "", limit=20))
         # An ended agreement says how it ended: terminated, delisted, withdrawn.
         status = a.event.kind.value if a.status is Status.ended else a.status.value
-        cells += [MODEL_SHORT[a.model], status, since]
+        cells += [MODEL_SHORT_NAMES[a.model], status, since]
         if wide:
             cells.append(cell(source_label(sources, a.event.sources[0]), limit=40))
         table.add_row(*cells)
@@ -174,7 +174,7 @@ def history_view(
             facts.append(f"MOA: {ev.moa_url}")
         elif ev.moa_pending:
             facts.append("MOA: link pending")
-        table.add_row(fmt_date(ev.date, ev.not_before), ev.kind.value, MODEL_SHORT[ev.model],
+        table.add_row(fmt_date(ev.date, ev.not_before), ev.kind.value, MODEL_SHORT_NAMES[ev.model],
                       cell(cite(ev.sources)), cell(ev.note, *facts, limit=2000))
     if not events:
         table.caption = "No events recorded."
@@ -274,7 +274,7 @@ def events_table(rows: Sequence[Mapping[str, Any]], title: str) -> Table:
             fmt_date(row["date"], row["not_before"]),
             row["kind"] if row["action"] == "add" else f"{row['kind']} (removed)",
             Text(inert(row["department"])), row["state"],
-            MODEL_SHORT[Model(row["model"])], Text(inert("; ".join(details))),
+            MODEL_SHORT_NAMES[Model(row["model"])], Text(inert("; ".join(details))),
         )
     return table
 
@@ -304,7 +304,8 @@ def moa_table(rows: Sequence[Mapping[str, Any]], title: str, caption: str, missi
     else:
         table.add_column("MOA", ratio=1, overflow="fold")
     for r in rows:
-        cells: list[Any] = [Text(inert(r["department"])), r["state"], MODEL_SHORT[Model(r["model"])], r["signed"] or ""]
+        model = MODEL_SHORT_NAMES[Model(r["model"])]
+        cells: list[Any] = [Text(inert(r["department"])), r["state"], model, r["signed"] or ""]
         if missing:
             cells += ["link pending" if r["moa_pending"] else "no link",
                       "" if r["days_without_moa"] is None else str(r["days_without_moa"])]
@@ -346,6 +347,6 @@ def agreement_terms_table(rows: Sequence[Mapping[str, Any]], title: str, caption
         if r["ended"]:
             later = "" if r["status"] == "ended" else "later: "
             ended = [f"{later}{r['ended_how']}", _approx(r["ended"], r["ended_not_before"])]
-        table.add_row(cell(r["department"]), r["state"], MODEL_SHORT[Model(r["model"])], status,
+        table.add_row(cell(r["department"]), r["state"], MODEL_SHORT_NAMES[Model(r["model"])], status,
                       cell(*signed), cell(*ended))
     return table

@@ -18,8 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from icestatus.coverage import GAP_DAYS, LONG_GAP_DAYS, STALE_AFTER_DAYS, Standing
-from icestatus.enums import Every, Model, SheetKind, StatsBy
-from icestatus.output.text import MODEL_SHORT, fmt_date, limit_lines, sheet_phrase
+from icestatus.enums import MODEL_SHORT_NAMES, Every, Model, SheetKind, StatsBy
+from icestatus.output.text import fmt_date, limit_lines, sheet_phrase
 from icestatus.output.views import cell, more_line, references, source_refs
 from icestatus.reports import CHANGE_TITLES
 from icestatus.states import state_name
@@ -60,7 +60,7 @@ def diff_view(changes: Sequence[Change], shown: int, start: dt.date, end: dt.dat
                 agency.append(f"\n  signed {c.before} → {c.after}", style="dim")
             elif c.kind.value == "transient":
                 agency.append(f"\n  {c.before}", style="dim")
-            table.add_row(agency, c.department.state, MODEL_SHORT[c.model], date, refs)
+            table.add_row(agency, c.department.state, MODEL_SHORT_NAMES[c.model], date, refs)
         parts.append(table)
     order = list(CHANGE_TITLES)
     summary = ", ".join(f"{n:,} {k.value}" for k, n in sorted(counts.items(), key=lambda kv: order.index(kv[0])))
@@ -92,7 +92,7 @@ def stats_table(groups: Sequence[Tally], total: Tally, by: StatsBy, date: dt.dat
     per_model = by is not StatsBy.model
     if per_model:
         for m in Model:
-            table.add_column(MODEL_SHORT[m].capitalize().replace(" ", "\n"), justify="right", no_wrap=True)
+            table.add_column(MODEL_SHORT_NAMES[m].capitalize().replace(" ", "\n"), justify="right", no_wrap=True)
     table.add_column("Total" if per_model else "In force", justify="right", no_wrap=True)
     table.add_column("Paused", justify="right", no_wrap=True)
     table.add_column("Agen-\ncies", justify="right", no_wrap=True)

@@ -23,6 +23,7 @@ from typing import Protocol, TypedDict, Unpack, cast
 from icestatus.enums import Model, SheetKind, SourceKind
 
 ICE_PUBLISHER = "U.S. Immigration and Customs Enforcement"
+ICE_PAGE = "https://www.ice.gov/identify-and-arrest/287g"  # ICE's 287(g) page: its lists, their links
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,13 +30,12 @@ from typing import Unpack
 
 from icestatus.enums import SheetKind, SourceKind
 from icestatus.errors import SheetError
-from icestatus.sources import ICE_PUBLISHER, ReadOptions, Roster
+from icestatus.sources import ICE_PAGE, ICE_PUBLISHER, ReadOptions, Roster
 from icestatus.sources.ice_columns import TYPE, normalize_moa_url, typed_rows
 from icestatus.sources.xlsx import max_bytes_from_env, read_bytes, xlsx_grid
 
 _NAME = re.compile(r"ParticipatingEntities-(?P<capture>\d{14})\.xlsx", re.IGNORECASE)
 # The page ICE's table was on from 2021 to 2025.
-PAGE = "https://www.ice.gov/identify-and-arrest/287g"
 WAYBACK = "https://web.archive.org/web/"
 # A Wayback prefix: the capture's time, optionally a flag (id_, im_), then the address.
 _WAYBACK_PREFIX = re.compile(r"\Ahttps?://web\.archive\.org/web/\d{1,14}(?:[a-z]{2}_)?/", re.IGNORECASE)
@@ -105,7 +104,7 @@ def read(path: Path, **options: Unpack[ReadOptions]) -> Roster:
         for row in rows
     )
     listed = _manifest_row(path)
-    page = (listed or {}).get("page") or f"{WAYBACK}{stamp}/{PAGE}"
+    page = (listed or {}).get("page") or f"{WAYBACK}{stamp}/{ICE_PAGE}"
     origin = (listed or {}).get("origin") or f"{PARSER}, participatingAgencies/{path.name}"
     note = (
         f"ICE's 287(g) page table as the Wayback Machine captured it at {when:%Y-%m-%d %H:%M:%S} UTC, "

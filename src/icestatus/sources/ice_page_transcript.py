@@ -35,7 +35,7 @@ from icestatus.enums import Model, SheetKind, SourceKind
 from icestatus.errors import SheetError
 from icestatus.names import normalize_name
 from icestatus.sources import ICE_PUBLISHER, ReadOptions, Roster, RosterRow
-from icestatus.sources.ice_page_table import capture_source_id, capture_time, capture_title
+from icestatus.sources.ice_page_table import WAYBACK, capture_source_id, capture_time, capture_title
 from icestatus.sources.xlsx import max_bytes_from_env, read_bytes
 from icestatus.states import code_for_sheet_name
 
@@ -52,7 +52,7 @@ PAGE_2015_2017 = "http://www.ice.gov/factsheets/287g"
 def capture_url(stamp: str) -> str:
     """The Wayback address of the capture *stamp* of ICE's fact sheet."""
     page = PAGE_2011_2014 if stamp[:4] < "2015" else PAGE_2015_2017
-    return f"https://web.archive.org/web/{stamp}/{page}"
+    return f"{WAYBACK}{stamp}/{page}"
 
 # The table's model labels: it had two models (the Warrant Service Officer came in 2019).
 _MODELS: dict[str, Model] = {
